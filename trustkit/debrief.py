@@ -1,0 +1,323 @@
+"""Debrief: from a played encounter to feedback a tutor would give.
+
+- per-skill scores (how often the learner showed a skill when an option with it was on offer;
+  for harmful skills, how often they avoided it);
+- facts disclosed and missed, each missed fact with an example of what would have opened it and
+  why it stayed hidden (never asked, or asked before trust allowed);
+- empathic opportunities met and missed, each missed one with an example reply;
+- whether the decision fits the patient's stated values;
+- an estimated adherence: an **educational approximation**, not a clinical prediction.
+
+The adherence model (logistic)::
+
+    logit(p) = B0 + B_TRUST * z + B_FIT * fit
+    z   = (overall trust at the end - 50) / TRUST_SD      (TRUST_SD = 20 points, an assumption)
+    fit = 1 if the decision fits the patient's values, else 0
+
+- ``B_TRUST = 2 * ln(1.36)``: +0.5 SD of trust gave 36% higher odds of adherence
+  (Nguyen GC et al. 2009, Inflamm Bowel Dis), so one SD doubles the log-odds ratio.
+- ``B_FIT = ln(1.62)``: communication training raised the odds of adherence 1.62-fold
+  (Zolnierek & DiMatteo 2009, Med Care 47:826); a shared, value-fitting decision stands in for it.
+- ``B0`` puts a patient of middling trust halfway (on the logit scale) between the adherence of
+  16.8% and 44.0% that Safran et al. (1998, J Fam Pract 47:213) found at the 5th and 95th
+  percentiles of the doctor's knowledge of the patient.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from trustkit.engine import Encounter, overall
+from trustkit.scenario import NEGATIVE_SKILLS, NEUTRAL_SKILLS, SKILLS
+
+TRUST_SD = 20.0
+B_TRUST = 2 * math.log(1.36)
+B_FIT = math.log(1.62)
+B0 = (math.log(0.168 / 0.832) + math.log(0.44 / 0.56)) / 2
+
+ADHERENCE_LABEL = (
+    "Educational approximation, not a clinical prediction: a logistic model anchored to "
+    "published effect sizes (Nguyen 2009; Zolnierek & DiMatteo 2009; Safran 1998)."
+)
+ADHERENCE_CITATIONS = (
+    "Nguyen GC, LaVeist TA, Harris ML, et al. Patient trust-in-physician and race are "
+    "predictors of adherence to medical management in inflammatory bowel disease. "
+    "Inflamm Bowel Dis 2009;15:1233-9.",
+    "Zolnierek KBH, DiMatteo MR. Physician communication and patient adherence to treatment: "
+    "a meta-analysis. Med Care 2009;47:826-34.",
+    "Safran DG, Taira DA, Rogers WH, et al. Linking primary care performance to outcomes of "
+    "care. J Fam Pract 1998;47:213-20.",
+)
+
+
+def estimate_adherence(trust_end: float, fits_values: bool | None) -> float:
+    """Estimated probability of adherence (0-1) from overall trust (0-100) and decision fit."""
+    z = (trust_end - 50.0) / TRUST_SD
+    logit = B0 + B_TRUST * z + (B_FIT if fits_values else 0.0)
+    return 1.0 / (1.0 + math.exp(-logit))
+
+
+@dataclass(frozen=True)
+class SkillScore:
+    skill: str
+    description: str
+    harmful: bool
+    offered: int
+    shown: int
+    neutral: bool = False
+
+    @property
+    def score(self) -> float | None:
+        """0-100, higher is better: shown/offered, or for a harmful skill avoided/offered.
+
+        ``None`` for a neutral skill (a closed question is neither good nor bad in itself).
+        """
+        if self.offered == 0 or self.neutral:
+            return None
+        ratio = self.shown / self.offered
+        return round(100 * (1 - ratio if self.harmful else ratio), 1)
+
+
+@dataclass(frozen=True)
+class FactResult:
+    id: str
+    text: str
+    importance: str
+    why_it_matters: str
+    example_question: str
+    disclosed_at: int | None
+    why_missed: str | None
+
+
+@dataclass(frozen=True)
+class OpportunityResult:
+    id: str
+    kind: str
+    cue: str
+    example_response: str
+    met: bool
+
+
+@dataclass
+class Debrief:
+    scenario_id: str
+    title: str
+    finished: bool
+    ending: dict[str, str] | None
+    turns: int
+    trust_start: dict[str, float]
+    trust_end: dict[str, float]
+    trajectory: list[float]
+    disclosure_turns: list[int]
+    skills: list[SkillScore]
+    facts: list[FactResult]
+    opportunities: list[OpportunityResult]
+    decision: dict[str, Any] | None
+    remembered: list[str]
+    adherence: float
+    adherence_label: str = ADHERENCE_LABEL
+    citations: tuple[str, ...] = ADHERENCE_CITATIONS
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def facts_disclosed(self) -> list[FactResult]:
+        return [f for f in self.facts if f.disclosed_at is not None]
+
+    @property
+    def facts_missed(self) -> list[FactResult]:
+        return [f for f in self.facts if f.disclosed_at is None]
+
+    @property
+    def opportunities_met(self) -> list[OpportunityResult]:
+        return [o for o in self.opportunities if o.met]
+
+    @property
+    def opportunities_missed(self) -> list[OpportunityResult]:
+        return [o for o in self.opportunities if not o.met]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario_id,
+            "title": self.title,
+            "finished": self.finished,
+            "ending": self.ending,
+            "turns": self.turns,
+            "trust": {
+                "start": self.trust_start,
+                "end": self.trust_end,
+                "overall_start": round(overall(self.trust_start), 2),
+                "overall_end": round(overall(self.trust_end), 2),
+                "trajectory": self.trajectory,
+                "disclosure_turns": self.disclosure_turns,
+            },
+            "skills": [{**asdict(s), "score": s.score} for s in self.skills],
+            "facts": {
+                "disclosed": [asdict(f) for f in self.facts_disclosed],
+                "missed": [asdict(f) for f in self.facts_missed],
+            },
+            "opportunities": {
+                "met": [asdict(o) for o in self.opportunities_met],
+                "missed": [asdict(o) for o in self.opportunities_missed],
+            },
+            "decision": self.decision,
+            "remembered": self.remembered,
+            "adherence": {
+                "estimate": round(self.adherence, 3),
+                "label": self.adherence_label,
+                "citations": list(self.citations),
+            },
+            **self.extra,
+        }
+
+    def to_text(self) -> str:
+        """A plain-text debrief for the terminal."""
+        out: list[str] = [f"Debrief: {self.title}"]
+        if self.ending:
+            out.append(f"Ending: {self.ending['title']} ({self.ending['quality']})")
+            out.append(f"  {self.ending['outcome']}")
+        else:
+            out.append("The encounter was stopped before an ending.")
+        out.append(
+            f"Trust: {overall(self.trust_start):.0f} -> {overall(self.trust_end):.0f} "
+            "(0-100; " + ", ".join(f"{d} {v:.0f}" for d, v in self.trust_end.items()) + ")"
+        )
+        out.append("Skills:")
+        for s in self.skills:
+            if s.score is None:
+                continue
+            verb = "avoided" if s.harmful else "shown"
+            count = s.offered - s.shown if s.harmful else s.shown
+            out.append(f"  {s.skill:<22} {s.score:5.1f}  ({verb} {count} of {s.offered})")
+        out.append("Facts disclosed:")
+        for f in self.facts_disclosed:
+            out.append(f"  [+] {f.text} (turn {f.disclosed_at})")
+        if not self.facts_disclosed:
+            out.append("  (none)")
+        out.append("Facts missed:")
+        for f in self.facts_missed:
+            out.append(f"  [-] {f.text} [{f.importance}] {f.why_missed}")
+            out.append(f'      try: "{f.example_question}"')
+        if not self.facts_missed:
+            out.append("  (none)")
+        out.append("Empathic opportunities:")
+        for o in self.opportunities:
+            mark = "[+] met   " if o.met else "[-] missed"
+            out.append(f"  {mark} {o.cue}")
+            if not o.met:
+                out.append(f'      try: "{o.example_response}"')
+        if self.decision:
+            d = self.decision
+            if d["chosen"] is None:
+                out.append(f"Decision: {d['question']} - not reached.")
+            else:
+                fit = "fits" if d["fits_values"] else "does not fit"
+                out.append(f"Decision: {d['chosen_label']} - {fit} what matters to the patient.")
+        for remark in self.remembered:
+            out.append(f"The patient remembers: {remark}")
+        out.append(f"Estimated adherence: {100 * self.adherence:.0f}%")
+        out.append(f"  ({self.adherence_label})")
+        return "\n".join(out)
+
+
+def debrief(encounter: Encounter) -> Debrief:
+    """Feedback on a played (or stopped) encounter."""
+    sc = encounter.scenario
+    offered: dict[str, int] = {}
+    shown: dict[str, int] = {}
+    for turn in encounter.turns:
+        on_offer = {s for opt in sc.node(turn.node).options for s in opt.skills}
+        for s in on_offer:
+            offered[s] = offered.get(s, 0) + 1
+        for s in set(turn.skills):
+            shown[s] = shown.get(s, 0) + 1
+    order = [s for s in SKILLS if s in offered]
+    skills = [
+        SkillScore(
+            s, SKILLS[s], s in NEGATIVE_SKILLS, offered[s], shown.get(s, 0), s in NEUTRAL_SKILLS
+        )
+        for s in order
+    ]
+
+    disclosed_at = {f: t.index for t in encounter.turns for f in t.disclosed}
+    asked_at: dict[str, float] = {}
+    for t in encounter.turns:
+        for f in t.withheld:
+            asked_at[f] = max(asked_at.get(f, 0.0), t.overall_after)
+    facts = []
+    for fact in sc.facts:
+        why = None
+        if fact.id not in disclosed_at:
+            if fact.id in asked_at:
+                why = (
+                    f"You asked, but trust was {asked_at[fact.id]:.0f} and the patient needed "
+                    f"{fact.threshold:.0f} to say it."
+                )
+            else:
+                why = "Nothing you said opened the way to it."
+        facts.append(
+            FactResult(
+                fact.id,
+                fact.text,
+                fact.importance,
+                fact.why_it_matters,
+                fact.example_question,
+                disclosed_at.get(fact.id),
+                why,
+            )
+        )
+
+    met = set(encounter.opportunities_met)
+    raised = set(met) | set(encounter.opportunities_missed) | set(encounter.opportunities_open)
+    opportunities = [
+        OpportunityResult(o.id, o.kind, o.cue, o.example_response, o.id in met)
+        for o in sc.opportunities
+        if o.id in raised
+    ]
+
+    decision = None
+    fits: bool | None = None
+    if sc.decisions:
+        dec = sc.decisions[0]
+        chosen = encounter.choices.get(dec.id)
+        opt = next((o for o in dec.options if o.id == chosen), None)
+        fits = opt.fits_values if opt else None
+        decision = {
+            "id": dec.id,
+            "question": dec.question,
+            "patient_values": list(dec.patient_values),
+            "chosen": chosen,
+            "chosen_label": opt.label if opt else None,
+            "fits_values": fits,
+            "note": opt.note if opt else None,
+        }
+
+    start = sc.initial_trust.as_dict()
+    trajectory = [round(overall(start), 2)] + [round(t.overall_after, 2) for t in encounter.turns]
+    end = encounter.trust
+    ending = encounter.ending
+    return Debrief(
+        scenario_id=sc.id,
+        title=sc.title,
+        finished=encounter.finished,
+        ending=None
+        if ending is None
+        else {
+            "id": ending.id,
+            "title": ending.title,
+            "quality": ending.quality,
+            "outcome": ending.outcome,
+        },
+        turns=len(encounter.turns),
+        trust_start=start,
+        trust_end=end,
+        trajectory=trajectory,
+        disclosure_turns=sorted({t.index for t in encounter.turns if t.disclosed}),
+        skills=skills,
+        facts=facts,
+        opportunities=opportunities,
+        decision=decision,
+        remembered=encounter.memory,
+        adherence=estimate_adherence(overall(end), bool(fits)),
+    )

@@ -1,0 +1,474 @@
+"""``trustkit lint``: schema and graph checks for scenario files, each as ``FILE:LINE: message``.
+
+Graph checks (all linear in the size of the scenario):
+
+- references to nodes, endings, facts, opportunities and decisions that do not exist;
+- skill codes outside the vocabulary (:data:`trustkit.scenario.SKILLS`);
+- nodes no path from ``start`` reaches, and endings no path reaches;
+- dead ends (nodes from which no ending can be reached) and cycles with no exit;
+- trust thresholds (facts, branches) that no path can reach: an optimistic bound of each trust
+  dimension on arrival at each node is propagated through the graph (strongly connected
+  components first, so cycles with gains count as reaching the ceiling);
+- readability: the mean Flesch-Kincaid grade of the patient's lines, a warning above 8.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from trustkit.errors import TrustkitError
+from trustkit.scenario import (
+    DIMENSIONS,
+    SKILLS,
+    Located,
+    Scenario,
+    iter_validation_problems,
+    load_packaged,
+    packaged_ids,
+    read_yaml,
+)
+
+FK_GRADE_LIMIT = 8.0
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    line: int
+    severity: Literal["error", "warning"]
+    message: str
+    source: str = field(compare=False)
+
+    def __str__(self) -> str:
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{self.source}:{self.line}: {prefix}{self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "file": self.source,
+            "line": self.line,
+            "severity": self.severity,
+            "message": self.message,
+        }
+
+
+@dataclass
+class Report:
+    source: str
+    scenario_id: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+    stats: dict[str, float | int] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "file": self.source,
+            "scenario": self.scenario_id,
+            "ok": not self.errors,
+            "problems": [p.to_dict() for p in sorted(self.problems)],
+            "stats": self.stats,
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# Readability
+# ---------------------------------------------------------------------------------------------
+_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+_SENTENCE_END = re.compile(r"[.!?]+(?:\s|$)")
+_VOWELS = re.compile(r"[aeiouy]+")
+
+
+def syllables(word: str) -> int:
+    """A standard heuristic syllable count (vowel groups, silent final e), at least 1."""
+    w = word.lower().replace("'", "")
+    if len(w) <= 3:
+        return 1
+    if w.endswith("e") and not w.endswith(("le", "ee", "ye")):
+        w = w[:-1]
+    if w.endswith(("es", "ed")) and not w.endswith(("ted", "ded", "ses", "zes", "ces", "ges")):
+        w = w[:-2]
+    return max(1, len(_VOWELS.findall(w)))
+
+
+def fk_grade(texts: Iterable[str]) -> float | None:
+    """Flesch-Kincaid grade level of a body of text (Kincaid et al. 1975)."""
+    words = sentences = sylls = 0
+    for text in texts:
+        found = _WORD.findall(text)
+        if not found:
+            continue
+        words += len(found)
+        sentences += max(1, len(_SENTENCE_END.findall(text.strip() + " ")))
+        sylls += sum(syllables(w) for w in found)
+    if words == 0:
+        return None
+    return 0.39 * words / sentences + 11.8 * sylls / words - 15.59
+
+
+# ---------------------------------------------------------------------------------------------
+# Graph
+# ---------------------------------------------------------------------------------------------
+def _tarjan(nodes: list[str], succ: dict[str, list[str]]) -> list[list[str]]:
+    """Strongly connected components, iteratively, in reverse topological order."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    comps: list[list[str]] = []
+    counter = 0
+    for root in nodes:
+        if root in index:
+            continue
+        work = [(root, iter(succ[root]))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            v, it = work[-1]
+            advanced = False
+            for w in it:
+                if w not in index:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(succ[w])))
+                    advanced = True
+                    break
+                if w in on_stack:
+                    low[v] = min(low[v], index[w])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[v])
+            if low[v] == index[v]:
+                comp = []
+                while True:
+                    w = stack.pop()
+                    on_stack.discard(w)
+                    comp.append(w)
+                    if w == v:
+                        break
+                comps.append(comp)
+    return comps
+
+
+def _clip(value: float) -> float:
+    return min(100.0, max(0.0, value))
+
+
+def check_graph(located: Located) -> list[Problem]:
+    """All cross-reference and graph problems of a schema-valid scenario."""
+    sc: Scenario = located.scenario
+    src = located.source
+    out: list[Problem] = []
+
+    def err(path: tuple, message: str, severity: Literal["error", "warning"] = "error") -> None:
+        out.append(Problem(located.line_of(*path), severity, message, src))
+
+    node_ids = {n.id for n in sc.nodes}
+    ending_ids = {e.id for e in sc.endings}
+    fact_ids = {f.id for f in sc.facts}
+    opp_ids = {o.id for o in sc.opportunities}
+    decisions = {d.id: d for d in sc.decisions}
+    targets = node_ids | ending_ids
+
+    if sc.start not in node_ids:
+        err(("start",), f"the start node '{sc.start}' does not exist.")
+    for i, lo in enumerate(sc.learning_objectives):
+        for skill in lo.skills:
+            if skill not in SKILLS:
+                err(("learning_objectives", i, "skills"), f"unknown skill code '{skill}'.")
+
+    succ: dict[str, list[str]] = {n.id: [] for n in sc.nodes}
+    opened: set[str] = set()
+    raised: set[str] = set()
+    met_explicit: set[str] = set()
+    settled: set[str] = set()
+    for ni, node in enumerate(sc.nodes):
+        for opp in node.raises:
+            raised.add(opp)
+            if opp not in opp_ids:
+                err(
+                    ("nodes", ni, "raises"), f"node '{node.id}' raises unknown opportunity '{opp}'."
+                )
+        if node.decision is not None and node.decision not in decisions:
+            err(("nodes", ni, "decision"), f"node '{node.id}' names unknown decision.")
+        for oi, opt in enumerate(node.options):
+            where = ("nodes", ni, "options", oi)
+            for skill in opt.skills:
+                if skill not in SKILLS:
+                    err((*where, "skills"), f"option '{opt.id}': unknown skill code '{skill}'.")
+            for j, tgt in enumerate([opt.next, *(b.next for b in opt.branches)]):
+                path = (*where, "next") if j == 0 else (*where, "branches", j - 1, "next")
+                if tgt not in targets:
+                    err(path, f"option '{opt.id}' leads to '{tgt}', which does not exist.")
+                elif tgt in node_ids and tgt not in succ[node.id]:
+                    succ[node.id].append(tgt)
+            for fid in opt.opens:
+                opened.add(fid)
+                if fid not in fact_ids:
+                    err((*where, "opens"), f"option '{opt.id}' opens unknown fact '{fid}'.")
+            for oid in opt.meets:
+                met_explicit.add(oid)
+                if oid not in opp_ids:
+                    err((*where, "meets"), f"option '{opt.id}' meets unknown opportunity '{oid}'.")
+            if opt.choice is not None:
+                dec = decisions.get(node.decision) if node.decision else None
+                if dec is None:
+                    err(
+                        (*where, "choice"),
+                        f"option '{opt.id}' makes a choice but node '{node.id}' has no decision.",
+                    )
+                elif opt.choice not in {o.id for o in dec.options}:
+                    err(
+                        (*where, "choice"),
+                        f"option '{opt.id}' chooses '{opt.choice}', not an option of "
+                        f"decision '{dec.id}'.",
+                    )
+                else:
+                    settled.add(dec.id)
+    for fi, fact in enumerate(sc.facts):
+        if fact.id not in opened:
+            err(("facts", fi), f"no option opens the way to fact '{fact.id}'.")
+    for oi, opp in enumerate(sc.opportunities):
+        if opp.id not in raised:
+            err(("opportunities", oi), f"no node raises opportunity '{opp.id}'.")
+    for di, dec in enumerate(sc.decisions):
+        if dec.id not in settled:
+            err(("decisions", di), f"no option settles decision '{dec.id}'.", "warning")
+
+    if sc.start not in node_ids:
+        return out
+
+    # reachability from start
+    reached = {sc.start}
+    todo = [sc.start]
+    while todo:
+        for w in succ[todo.pop()]:
+            if w not in reached:
+                reached.add(w)
+                todo.append(w)
+    index_of = {n.id: i for i, n in enumerate(sc.nodes)}
+    for n in sc.nodes:
+        if n.id not in reached:
+            err(("nodes", index_of[n.id]), f"node '{n.id}' cannot be reached from the start.")
+    reached_endings = {
+        t
+        for n in sc.nodes
+        if n.id in reached
+        for o in n.options
+        for t in [o.next, *(b.next for b in o.branches)]
+        if t in ending_ids
+    }
+    for ei, ending in enumerate(sc.endings):
+        if ending.id not in reached_endings:
+            err(("endings", ei), f"no path reaches ending '{ending.id}'.")
+
+    # which nodes can still reach an ending
+    pred: dict[str, list[str]] = {n: [] for n in node_ids}
+    for v, ws in succ.items():
+        for w in ws:
+            pred[w].append(v)
+    exits = [
+        n.id
+        for n in sc.nodes
+        if any(t in ending_ids for o in n.options for t in [o.next, *(b.next for b in o.branches)])
+    ]
+    can_end = set(exits)
+    todo = list(exits)
+    while todo:
+        for v in pred[todo.pop()]:
+            if v not in can_end:
+                can_end.add(v)
+                todo.append(v)
+
+    order = [n.id for n in sc.nodes]
+    comps = _tarjan(order, succ)
+    comp_of = {v: ci for ci, comp in enumerate(comps) for v in comp}
+    for comp in comps:
+        if any(v in can_end for v in comp):
+            continue
+        # report only the bottom of a problem: components with no way out to any other node
+        leaves = [w for v in comp for w in succ[v] if comp_of[w] != comp_of[v]]
+        if leaves:
+            continue
+        first = min(comp, key=index_of.__getitem__)
+        if len(comp) > 1 or first in succ[first]:
+            names = ", ".join(f"'{v}'" for v in sorted(comp, key=index_of.__getitem__)[:5])
+            err(("nodes", index_of[first]), f"cycle with no exit: {names} never reach an ending.")
+        else:
+            err(("nodes", index_of[first]), f"dead end: node '{first}' never leads to an ending.")
+
+    # optimistic trust bound on arrival, per dimension, components in topological order
+    bound: dict[str, dict[str, float]] = {}
+    start_trust = sc.initial_trust.as_dict()
+    entry: dict[str, dict[str, float]] = {sc.start: dict(start_trust)}
+    for comp in reversed(comps):
+        members = set(comp)
+        if not any(v in entry for v in comp):
+            continue  # unreachable
+        cyclic = len(comp) > 1 or comp[0] in succ[comp[0]]
+        best = {d: max(entry[v][d] for v in comp if v in entry) for d in DIMENSIONS}
+        if cyclic:
+            for d in DIMENSIONS:
+                gains = any(
+                    getattr(o.effects, d) > 0
+                    for v in comp
+                    for o in sc.node(v).options
+                    if any(t in members for t in [o.next, *(b.next for b in o.branches)])
+                )
+                if gains:
+                    best[d] = 100.0
+            for v in comp:
+                bound[v] = best
+        else:
+            bound[comp[0]] = entry[comp[0]]
+        for v in comp:
+            for o in sc.node(v).options:
+                eff = o.effects.as_dict()
+                arrive = {d: _clip(bound[v][d] + eff[d]) for d in DIMENSIONS}
+                for t in [o.next, *(b.next for b in o.branches)]:
+                    if t in members or t not in node_ids:
+                        continue
+                    cur = entry.setdefault(t, dict(arrive))
+                    for d in DIMENSIONS:
+                        cur[d] = max(cur[d], arrive[d])
+
+    fact_best: dict[str, float] = {}
+    for ni, node in enumerate(sc.nodes):
+        if node.id not in bound:
+            continue
+        for oi, opt in enumerate(node.options):
+            eff = opt.effects.as_dict()
+            after = sum(_clip(bound[node.id][d] + eff[d]) for d in DIMENSIONS) / len(DIMENSIONS)
+            for fid in opt.opens:
+                fact_best[fid] = max(fact_best.get(fid, 0.0), after)
+            for bi, br in enumerate(opt.branches):
+                if after + 1e-9 < br.min_trust:
+                    err(
+                        ("nodes", ni, "options", oi, "branches", bi, "min_trust"),
+                        f"option '{opt.id}': no path reaches trust {br.min_trust:g} for this "
+                        f"branch (at most {after:.1f}).",
+                    )
+    for fi, fact in enumerate(sc.facts):
+        if fact.id in fact_best and fact_best[fact.id] + 1e-9 < fact.threshold:
+            err(
+                ("facts", fi, "threshold"),
+                f"fact '{fact.id}' needs trust {fact.threshold:g}, but no path reaches more "
+                f"than {fact_best[fact.id]:.1f} where it can be asked about.",
+            )
+    return out
+
+
+def patient_lines(sc: Scenario) -> list[str]:
+    lines = [v for n in sc.nodes for v in n.variants()]
+    lines += [e.patient for e in sc.endings]
+    lines += [f.disclosure for f in sc.facts]
+    return lines
+
+
+def lint_located(located: Located) -> Report:
+    sc = located.scenario
+    report = Report(located.source, sc.id)
+    report.problems.extend(check_graph(located))
+    grade = fk_grade(patient_lines(sc))
+    report.stats = {
+        "nodes": len(sc.nodes),
+        "endings": len(sc.endings),
+        "options": sum(len(n.options) for n in sc.nodes),
+        "facts": len(sc.facts),
+        "opportunities": len(sc.opportunities),
+        "decisions": len(sc.decisions),
+        "fk_grade": round(grade, 1) if grade is not None else None,
+    }
+    if grade is not None and grade > FK_GRADE_LIMIT:
+        report.problems.append(
+            Problem(
+                1,
+                "warning",
+                f"the patient's lines read at Flesch-Kincaid grade {grade:.1f}; aim for "
+                f"{FK_GRADE_LIMIT:g} or below (plain language).",
+                located.source,
+            )
+        )
+    report.problems.sort()
+    return report
+
+
+def lint_file(path: str | Path) -> Report:
+    """Lint one scenario file; problems in the input are reported, never raised."""
+    source = str(path)
+    report = Report(source)
+    p = Path(path)
+    try:
+        if not p.exists():
+            raise TrustkitError(f"{source}: no such file.")
+        if p.is_dir():
+            raise TrustkitError(f"{source}: this is a folder, not a scenario file.")
+        from trustkit.scenario import MAX_FILE_BYTES
+
+        if p.stat().st_size > MAX_FILE_BYTES:
+            raise TrustkitError(
+                f"{source}:1: the file is {p.stat().st_size / 1048576:.1f} MiB; scenario files "
+                f"may be at most {MAX_FILE_BYTES // 1048576} MiB."
+            )
+        data, lines = read_yaml(p.read_bytes(), source)
+    except TrustkitError as exc:
+        report.problems.append(_problem_from_message(str(exc), source))
+        return report
+    except OSError as exc:
+        report.problems.append(
+            Problem(1, "error", f"cannot read the file ({exc.strerror}).", source)
+        )
+        return report
+    schema = list(iter_validation_problems(data, lines, source))
+    if schema:
+        for line, msg in schema:
+            report.problems.append(_problem_from_message(msg, source, line))
+        if isinstance(data, dict) and isinstance(data.get("id"), str):
+            report.scenario_id = data["id"]
+        return report
+    from trustkit.scenario import Scenario as _S
+
+    located = Located(_S.model_validate(data), source, lines)
+    return lint_located(located)
+
+
+def _problem_from_message(message: str, source: str, line: int | None = None) -> Problem:
+    rest = message
+    if message.startswith(source + ":"):
+        rest = message[len(source) + 1 :]
+        head, _, tail = rest.partition(":")
+        if head.strip().isdigit():
+            line = int(head)
+            rest = tail.strip()
+        else:
+            rest = rest.strip()
+    return Problem(line or 1, "error", rest, source)
+
+
+def lint_packaged() -> list[Report]:
+    reports = []
+    for sid in packaged_ids():
+        try:
+            located = load_packaged(sid)
+        except TrustkitError as exc:
+            src = f"trustkit/data/scenarios/{sid}.yaml"
+            reports.append(Report(src, sid, [_problem_from_message(str(exc), src)]))
+            continue
+        reports.append(lint_located(located))
+    return reports

@@ -1,0 +1,208 @@
+"""Every figure of the course, matplotlib only, imported lazily.
+
+Each public function returns a :class:`matplotlib.figure.Figure` that has a title and alt text
+(``fig.get_label()`` and :func:`alt_text`), works headless (the Agg backend unless a notebook
+backend is already active), and uses the Okabe-Ito colour-blind-safe palette. No meaning is
+carried by colour alone: markers, line styles, hatches and words carry it too.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+    from trustkit.scenario import Scenario
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour vision.
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+}
+PALETTE = [OKABE_ITO[k] for k in ("blue", "orange", "green", "vermillion", "purple", "sky")]
+
+
+def _figure(width: float = 7.0, height: float = 4.0) -> Figure:
+    """A new Figure not attached to pyplot (no global state, no GUI, safe in threads)."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def finish(fig: Figure, title: str, alt: str) -> Figure:
+    """Give a figure its title and alt text (stored as the figure's label)."""
+    fig.suptitle(title)
+    fig.set_label(alt)
+    return fig
+
+
+def alt_text(fig: Figure) -> str:
+    """The alt text of a figure made here."""
+    return fig.get_label()
+
+
+def close(fig: Figure) -> None:
+    """Release a figure (ours are not registered with pyplot, so this only clears it)."""
+    fig.clear()
+
+
+def to_png(fig: Figure, dpi: int = 100) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Scenario graph
+# ---------------------------------------------------------------------------------------------
+def _depths(sc: Scenario) -> dict[str, int]:
+    depth = {sc.start: 0}
+    queue = deque([sc.start])
+    node_ids = {n.id for n in sc.nodes}
+    while queue:
+        v = queue.popleft()
+        if v not in node_ids:
+            continue
+        for opt in sc.node(v).options:
+            for t in [opt.next, *(b.next for b in opt.branches)]:
+                if t not in depth:
+                    depth[t] = depth[v] + 1
+                    queue.append(t)
+    deepest = max(depth.values(), default=0)
+    for n in sc.nodes:
+        depth.setdefault(n.id, deepest + 1)
+    for e in sc.endings:
+        depth.setdefault(e.id, deepest + 1)
+    return depth
+
+
+def scenario_graph(sc: Scenario) -> Figure:
+    """The dialogue graph: nodes in columns by distance from the start.
+
+    Shapes tell kinds apart without colour: start ▶ triangle, node ● circle, decision ◆
+    diamond, ending ■ square (with its quality written beside it); an ``F`` marks a node whose
+    options can open a gated fact, an ``E`` a node raising an empathic opportunity.
+    """
+    depth = _depths(sc)
+    columns: dict[int, list[str]] = {}
+    for item, d in depth.items():
+        columns.setdefault(d, []).append(item)
+    pos: dict[str, tuple[float, float]] = {}
+    for d, items in columns.items():
+        for i, item in enumerate(items):
+            pos[item] = (float(d), -(i - (len(items) - 1) / 2))
+    width = max(6.0, 1.3 * (max(columns) + 1))
+    height = max(4.0, 0.9 * max(len(v) for v in columns.values()))
+    fig = _figure(min(width, 40), min(height, 40))
+    ax = fig.add_subplot()
+    for node in sc.nodes:
+        x0, y0 = pos[node.id]
+        for opt in node.options:
+            for k, t in enumerate([opt.next, *(b.next for b in opt.branches)]):
+                if t not in pos:
+                    continue
+                x1, y1 = pos[t]
+                ax.annotate(
+                    "",
+                    xy=(x1, y1),
+                    xytext=(x0, y0),
+                    arrowprops={
+                        "arrowstyle": "->",
+                        "color": OKABE_ITO["vermillion"] if opt.remembered else "#777777",
+                        "linestyle": "--" if k else "-",
+                        "lw": 0.8,
+                        "shrinkA": 7,
+                        "shrinkB": 7,
+                    },
+                )
+    gated = {n.id for n in sc.nodes if any(o.opens for o in n.options)}
+    kinds = {
+        "start": ("^", OKABE_ITO["green"], "start"),
+        "node": ("o", OKABE_ITO["sky"], "patient line"),
+        "decision": ("D", OKABE_ITO["orange"], "decision point"),
+        "ending": ("s", OKABE_ITO["purple"], "ending"),
+    }
+    groups: dict[str, list[str]] = {k: [] for k in kinds}
+    for node in sc.nodes:
+        kind = "start" if node.id == sc.start else "decision" if node.decision else "node"
+        groups[kind].append(node.id)
+    groups["ending"] = [e.id for e in sc.endings]
+    for kind, ids in groups.items():
+        if not ids:
+            continue
+        marker, colour, label = kinds[kind]
+        ax.scatter(
+            [pos[i][0] for i in ids],
+            [pos[i][1] for i in ids],
+            marker=marker,
+            s=150,
+            c=colour,
+            edgecolors="black",
+            linewidths=0.8,
+            label=label,
+            zorder=3,
+        )
+    small = len(sc.nodes) <= 60
+    for node in sc.nodes:
+        x, y = pos[node.id]
+        tags = ("F" if node.id in gated else "") + ("E" if node.raises else "")
+        if small:
+            ax.text(x, y - 0.28, node.id, ha="center", va="top", fontsize=7)
+        if tags:
+            ax.text(x + 0.12, y + 0.12, tags, fontsize=8, fontweight="bold", zorder=4)
+    for e in sc.endings:
+        x, y = pos[e.id]
+        ax.text(x + 0.15, y, f"{e.id} ({e.quality})", va="center", fontsize=7)
+    ax.set_axis_off()
+    ax.margins(0.12)
+    ax.legend(loc="upper left", fontsize=7, frameon=False, ncols=4, bbox_to_anchor=(0, -0.02))
+    n_edges = sum(1 + len(o.branches) for n in sc.nodes for o in n.options)
+    alt = (
+        f"Dialogue graph of '{sc.title}': {len(sc.nodes)} patient lines, {len(sc.endings)} "
+        f"endings, {n_edges} links. F marks {len(gated)} node(s) where a gated fact can be "
+        f"opened; E marks {sum(1 for n in sc.nodes if n.raises)} node(s) with an empathic "
+        "opportunity; dashed arrows are trust-dependent branches."
+    )
+    return finish(fig, f"Scenario: {sc.title}", alt)
+
+
+def trust_trajectory(debrief: Any) -> Figure:
+    """Overall trust after each turn, with turns that brought a disclosure marked."""
+    fig = _figure(7.0, 3.6)
+    ax = fig.add_subplot()
+    traj = list(debrief.trajectory)
+    xs = list(range(len(traj)))
+    ax.plot(xs, traj, marker="o", color=OKABE_ITO["blue"], label="overall trust")
+    marks = [t for t in debrief.disclosure_turns if t < len(traj)]
+    if marks:
+        ax.scatter(
+            marks,
+            [traj[t] for t in marks],
+            marker="*",
+            s=220,
+            c=OKABE_ITO["orange"],
+            edgecolors="black",
+            zorder=3,
+            label="fact disclosed",
+        )
+    ax.set_ylim(0, 100)
+    ax.set_xlabel("turn")
+    ax.set_ylabel("trust (0-100)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    alt = (
+        f"Line chart of overall trust over {len(traj) - 1} turns, from {traj[0]:.0f} to "
+        f"{traj[-1]:.0f}; stars mark the {len(marks)} turn(s) in which the patient disclosed a "
+        "hidden fact."
+    )
+    return finish(fig, f"Trust during '{debrief.title}'", alt)

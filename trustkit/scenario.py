@@ -1,0 +1,533 @@
+"""The scenario file format: pydantic models, safe loading with line numbers, JSON Schema.
+
+A scenario is a YAML file (``trustkit/data/scenarios/<id>.yaml``). Loading is defensive:
+
+- the bytes must be UTF-8 and at most :data:`MAX_FILE_BYTES` long;
+- YAML anchors and aliases are refused (they are the vehicle of "billion laughs" bombs and a
+  scenario never needs them), as are duplicate keys in a mapping;
+- the document is validated by :class:`Scenario`; every error is reported as
+  ``FILE:LINE: message`` using the line of the offending YAML node.
+
+The trust model: four dimensions (``competence``, ``honesty``, ``caring``, ``autonomy``, after
+Hall et al. 2001, Milbank Q 79:613), each 0-100; the overall trust is their mean.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from trustkit._resources import data_files, data_path
+from trustkit.errors import TrustkitError
+
+MAX_FILE_BYTES = 4 * 1024 * 1024
+"""Largest scenario file accepted (4 MiB). A 10,000-node generated scenario fits well inside."""
+
+DIMENSIONS: tuple[str, ...] = ("competence", "honesty", "caring", "autonomy")
+"""Trust dimensions (Hall et al. 2001). ``autonomy`` stands for respect for the patient's autonomy."""
+
+SKILLS: dict[str, str] = {
+    # codes the free-text analyzer also recognises
+    "open_question": "Asks an open question that lets the patient tell their story",
+    "closed_question": "Asks a closed question to pin down a detail",
+    "reflection": "Reflects back what the patient said or seems to feel",
+    "empathy": "Names, understands, respects, supports or explores the patient's emotion (NURSE)",
+    "agenda": "Asks for all of the patient's concerns before going into any",
+    "ask_permission": "Asks permission before giving information or advice",
+    "teach_back": "Asks the patient to explain back in their own words",
+    "offer_choice": "Lays out options rather than a single plan",
+    "elicit_preferences": "Asks what matters to the patient about the options",
+    "jargon": "Uses an unexplained medical term",
+    "premature_reassurance": "Reassures before anything is known",
+    "judgmental": "Blames, moralises or labels the patient",
+    # further skills authored options may carry
+    "let_finish": "Lets the patient finish without interrupting",
+    "interrupt": "Interrupts the patient",
+    "summary": "Summarises what has been said and checks it",
+    "explain": "Explains clearly, in plain words, in small chunks",
+    "transparency": "Is open about uncertainty, delay or error",
+    "screen_focus": "Attends to the screen or record instead of the person",
+    "dismissive": "Brushes off the patient's concern",
+    "confidentiality": "Explains what stays confidential and its limits",
+    "sdm_team_talk": "Says a decision is to be made together (three-talk: team talk)",
+    "sdm_option_talk": "Compares the options with their pros and cons (option talk)",
+    "sdm_decision_talk": "Helps the patient decide in line with what matters to them (decision talk)",
+    "spikes": "Follows a step of the SPIKES protocol for difficult news",
+    "apology": "Apologises sincerely and takes responsibility",
+    "safety_netting": "Says what to look out for and when to come back",
+    "greeting": "Greets and introduces themself",
+    "closing": "Closes the visit: summary, next steps, questions",
+}
+"""The skill vocabulary. Scenario options may only use these codes (``trustkit lint`` checks)."""
+
+NEGATIVE_SKILLS: frozenset[str] = frozenset(
+    {"jargon", "premature_reassurance", "judgmental", "interrupt", "screen_focus", "dismissive"}
+)
+"""Skills that harm trust; the debrief counts them against the learner."""
+
+NEUTRAL_SKILLS: frozenset[str] = frozenset({"closed_question"})
+"""Skills that are neither good nor bad in themselves; the debrief counts them, scores nothing."""
+
+EMPATHIC_SKILLS: frozenset[str] = frozenset({"empathy", "reflection"})
+"""Skills that answer an empathic opportunity when shown while it is open."""
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80)]
+Text = Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Effects(_Model):
+    """Change in each trust dimension (points on the 0-100 scale) when an option is chosen."""
+
+    competence: float = Field(0, ge=-50, le=50)
+    honesty: float = Field(0, ge=-50, le=50)
+    caring: float = Field(0, ge=-50, le=50)
+    autonomy: float = Field(0, ge=-50, le=50)
+
+    def as_dict(self) -> dict[str, float]:
+        return {d: float(getattr(self, d)) for d in DIMENSIONS}
+
+    @property
+    def overall(self) -> float:
+        return sum(self.as_dict().values()) / len(DIMENSIONS)
+
+
+class TrustLevels(_Model):
+    """Level of each trust dimension on the 0-100 scale."""
+
+    competence: float = Field(ge=0, le=100)
+    honesty: float = Field(ge=0, le=100)
+    caring: float = Field(ge=0, le=100)
+    autonomy: float = Field(ge=0, le=100)
+
+    def as_dict(self) -> dict[str, float]:
+        return {d: float(getattr(self, d)) for d in DIMENSIONS}
+
+
+class LearningObjective(_Model):
+    id: Slug
+    text: Text
+    skills: list[str] = Field(min_length=1)
+
+
+class Patient(_Model):
+    name: Text
+    age: int = Field(ge=0, le=120)
+    gender: Text
+    setting: Text
+    reason_for_visit: Text
+    health_literacy: Literal["low", "moderate", "high"]
+    what_matters: list[Text] = Field(min_length=1)
+    language: Text = "English"
+    background: Text | None = None
+
+
+class Branch(_Model):
+    """A conditional route: taken when overall trust (after the step) is at least ``min_trust``."""
+
+    min_trust: float = Field(ge=0, le=100)
+    next: Slug
+
+
+class Option(_Model):
+    """Something the learner can say at a node."""
+
+    id: Slug
+    text: Text
+    skills: list[str] = Field(min_length=1)
+    reason: Text = Field(description="Why a tutor would praise or question this reply.")
+    effects: Effects = Effects()
+    next: Slug = Field(description="Node or ending reached (unless a branch applies first).")
+    branches: list[Branch] = Field(
+        default_factory=list,
+        description="Checked in order; the first whose min_trust is reached wins over `next`.",
+    )
+    opens: list[Slug] = Field(
+        default_factory=list, description="Hidden facts this reply invites the patient to share."
+    )
+    meets: list[Slug] = Field(
+        default_factory=list,
+        description="Empathic opportunities this reply answers (empathy/reflection skills also do).",
+    )
+    remembered: Text | None = Field(
+        None,
+        description="A judgmental or dismissive remark the patient remembers, at a lasting cost.",
+    )
+    choice: Slug | None = Field(
+        None, description="The decision option this reply settles on, at a decision node."
+    )
+
+
+class Node(_Model):
+    id: Slug
+    patient: Text | list[Text] = Field(
+        description="What the patient says on arriving here; a list gives variants picked by seed."
+    )
+    thought: Text | None = Field(None, description="What the patient thinks but does not say.")
+    raises: list[Slug] = Field(
+        default_factory=list, description="Empathic opportunities the patient raises here."
+    )
+    decision: Slug | None = Field(None, description="The decision point settled at this node.")
+    options: list[Option] = Field(min_length=1)
+
+    def variants(self) -> list[str]:
+        return [self.patient] if isinstance(self.patient, str) else list(self.patient)
+
+
+class Fact(_Model):
+    """Something the patient discloses only when trust allows and the learner opens the way."""
+
+    id: Slug
+    text: Text = Field(description="The fact, as a clinician would note it.")
+    disclosure: Text = Field(description="What the patient says when disclosing it.")
+    threshold: float = Field(ge=0, le=100, description="Overall trust needed to disclose.")
+    importance: Literal["low", "moderate", "high"]
+    why_it_matters: Text
+    example_question: Text = Field(description="A reply that would have opened the way.")
+
+
+class Opportunity(_Model):
+    """An empathic opportunity (Bylund & Makoul 2005): emotion, challenge or progress."""
+
+    id: Slug
+    kind: Literal["emotion", "challenge", "progress"]
+    cue: Text = Field(description="What the patient voices.")
+    window: int = Field(2, ge=1, le=5, description="Learner turns within which a reply counts.")
+    example_response: Text
+
+
+class DecisionOption(_Model):
+    id: Slug
+    label: Text
+    fits_values: bool
+    note: Text
+
+
+class Decision(_Model):
+    """A preference-sensitive decision (Elwyn et al. 2017, three-talk model)."""
+
+    id: Slug
+    question: Text
+    patient_values: list[Text] = Field(min_length=1)
+    options: list[DecisionOption] = Field(min_length=2)
+
+
+class Ending(_Model):
+    id: Slug
+    title: Text
+    patient: Text
+    outcome: Text
+    quality: Literal["good", "mixed", "poor"]
+
+
+class Scenario(_Model):
+    """A complete encounter: patient, dialogue graph, hidden facts, opportunities, endings."""
+
+    format: Literal[1] = 1
+    id: Slug
+    title: Text
+    version: Annotated[str, Field(pattern=r"^\d+(\.\d+){0,2}$")]
+    summary: Text
+    learning_objectives: list[LearningObjective] = Field(min_length=1)
+    patient: Patient
+    initial_trust: TrustLevels = Field(description="Starting level of each trust dimension.")
+    start: Slug
+    nodes: list[Node] = Field(min_length=1)
+    facts: list[Fact] = Field(default_factory=list)
+    opportunities: list[Opportunity] = Field(default_factory=list)
+    decisions: list[Decision] = Field(default_factory=list)
+    endings: list[Ending] = Field(min_length=1)
+    references: list[Text] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ids_unique(self) -> Scenario:
+        seen: dict[str, str] = {}
+        for kind, items in (("node", self.nodes), ("ending", self.endings)):
+            for item in items:
+                if item.id in seen:
+                    raise ValueError(f"duplicate id '{item.id}' ({seen[item.id]} and {kind})")
+                seen[item.id] = kind
+        for kind, items in (
+            ("fact", self.facts),
+            ("opportunity", self.opportunities),
+            ("decision", self.decisions),
+            ("learning objective", self.learning_objectives),
+        ):
+            ids = [i.id for i in items]
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            if dupes:
+                raise ValueError(f"duplicate {kind} id '{dupes[0]}'")
+        for node in self.nodes:
+            ids = [o.id for o in node.options]
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            if dupes:
+                raise ValueError(f"duplicate option id '{dupes[0]}' in node '{node.id}'")
+        return self
+
+    # -- convenient lookups (computed, not stored) -------------------------------------------
+    def node(self, node_id: str) -> Node:
+        return self._index()[0][node_id]
+
+    def ending(self, ending_id: str) -> Ending:
+        return self._index()[1][ending_id]
+
+    def is_ending(self, target: str) -> bool:
+        return target in self._index()[1]
+
+    def fact(self, fact_id: str) -> Fact:
+        return self._index()[2][fact_id]
+
+    def opportunity(self, opp_id: str) -> Opportunity:
+        return self._index()[3][opp_id]
+
+    def decision(self, decision_id: str) -> Decision:
+        return self._index()[4][decision_id]
+
+    def _index(self) -> tuple[dict, dict, dict, dict, dict]:
+        cached = self.__dict__.get("_idx")
+        if cached is None:
+            cached = (
+                {n.id: n for n in self.nodes},
+                {e.id: e for e in self.endings},
+                {f.id: f for f in self.facts},
+                {o.id: o for o in self.opportunities},
+                {d.id: d for d in self.decisions},
+            )
+            object.__setattr__(self, "_idx", cached)  # frozen model: a private cache
+        return cached
+
+    @property
+    def skills(self) -> list[str]:
+        """Skills this scenario practises (from its learning objectives), in order."""
+        out: list[str] = []
+        for lo in self.learning_objectives:
+            out.extend(s for s in lo.skills if s not in out)
+        return out
+
+    def content_hash(self) -> str:
+        """SHA-256 of the canonical JSON of the validated scenario: identifies its exact content."""
+        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading with line numbers
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Located:
+    """A validated scenario plus the YAML line of each path, for error messages and lint."""
+
+    scenario: Scenario
+    source: str
+    lines: dict[tuple[Any, ...], int]
+
+    def line_of(self, *path: Any) -> int:
+        return _line_for(self.lines, path)
+
+
+def _line_for(lines: dict[tuple[Any, ...], int], path: tuple[Any, ...]) -> int:
+    for cut in range(len(path), -1, -1):
+        line = lines.get(tuple(path[:cut]))
+        if line is not None:
+            return line
+    return 1
+
+
+def _loader_class() -> type:
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _walk(node: yaml.Node, path: tuple[Any, ...], lines: dict, seen: set[int], source: str) -> None:
+    """Record the line of every path; refuse aliases (a node met twice) and duplicate keys."""
+    stack: list[tuple[yaml.Node, tuple[Any, ...], int]] = [(node, path, 1)]
+    while stack:
+        current, where, used_at = stack.pop()
+        if id(current) in seen:
+            raise TrustkitError(
+                f"{source}:{used_at}: YAML anchors and aliases are not "
+                "allowed in scenario files; write the content out in full."
+            )
+        seen.add(id(current))
+        lines[where] = current.start_mark.line + 1
+        children: list[tuple[yaml.Node, tuple[Any, ...], int]] = []
+        if isinstance(current, yaml.MappingNode):
+            keys: set[str] = set()
+            for key_node, value_node in current.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+                if key == "<<":
+                    raise TrustkitError(
+                        f"{source}:{key_node.start_mark.line + 1}: YAML merge keys ('<<') are not "
+                        "allowed in scenario files."
+                    )
+                if key in keys:
+                    raise TrustkitError(
+                        f"{source}:{key_node.start_mark.line + 1}: the key '{key}' appears twice "
+                        "in the same mapping."
+                    )
+                keys.add(key)
+                children.append((value_node, (*where, key), key_node.start_mark.line + 1))
+        elif isinstance(current, yaml.SequenceNode):
+            for i, item in enumerate(current.value):
+                children.append((item, (*where, i), item.start_mark.line + 1))
+        stack.extend(reversed(children))  # pop in document order
+
+
+def read_yaml(raw: bytes, source: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    """Parse YAML bytes safely; return the data and a map from key path to line number.
+
+    Raises :class:`TrustkitError` with ``source:line: message`` for every kind of bad input.
+    """
+    if len(raw) > MAX_FILE_BYTES:
+        raise TrustkitError(
+            f"{source}:1: the file is {len(raw) / 1048576:.1f} MiB; scenario files may be at most "
+            f"{MAX_FILE_BYTES // 1048576} MiB."
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise TrustkitError(
+            f"{source}:{line}: the file is not valid UTF-8 text (byte {exc.start}); "
+            "save it as UTF-8."
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise TrustkitError(f"{source}:1: the file is empty.")
+    loader = _loader_class()(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            raise TrustkitError(f"{source}:1: the file holds no YAML document.")
+        lines: dict[tuple[Any, ...], int] = {}
+        _walk(root, (), lines, set(), source)
+        data = loader.construct_document(root)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        raise TrustkitError(f"{source}:{line}: this is not valid YAML ({problem}).") from None
+    except yaml.YAMLError as exc:
+        raise TrustkitError(f"{source}:1: this is not valid YAML ({exc}).") from None
+    except RecursionError:
+        raise TrustkitError(f"{source}:1: the YAML is nested too deeply.") from None
+    finally:
+        loader.dispose()
+    return data, lines
+
+
+def _describe(error: dict[str, Any]) -> str:
+    loc = ".".join(str(p) for p in error["loc"]) or "the document"
+    msg = error["msg"]
+    if error["type"] == "missing":
+        return f"'{loc}' is required but missing."
+    if error["type"] == "extra_forbidden":
+        return f"'{loc}' is not a field of the scenario format (check the spelling)."
+    return f"'{loc}': {msg[0].lower() + msg[1:]}."
+
+
+def validate(data: Any, lines: dict[tuple[Any, ...], int], source: str) -> Located:
+    """Validate parsed YAML as a :class:`Scenario`; raise the first error as ``FILE:LINE``."""
+    problems = list(iter_validation_problems(data, lines, source))
+    if problems:
+        raise TrustkitError(problems[0][1])
+    return Located(Scenario.model_validate(data), source, lines)
+
+
+def iter_validation_problems(
+    data: Any, lines: dict[tuple[Any, ...], int], source: str
+) -> Iterator[tuple[int, str]]:
+    """Yield ``(line, 'FILE:LINE: message')`` for each schema error, in file order."""
+    if not isinstance(data, dict):
+        yield 1, f"{source}:1: a scenario file must be a YAML mapping (key: value pairs)."
+        return
+    try:
+        Scenario.model_validate(data)
+    except ValidationError as exc:
+        found = []
+        for err in exc.errors(include_url=False):
+            loc = tuple(err["loc"])
+            line = _line_for(lines, loc)
+            found.append((line, f"{source}:{line}: {_describe(err)}"))
+        yield from sorted(found)
+
+
+def load_file(path: str | Path) -> Located:
+    """Load and validate one scenario file from disk."""
+    p = Path(path)
+    source = str(path)
+    try:
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise TrustkitError(
+                f"{source}:1: the file is {size / 1048576:.1f} MiB; scenario files may be at most "
+                f"{MAX_FILE_BYTES // 1048576} MiB."
+            )
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise TrustkitError(f"{source}: no such file.") from None
+    except IsADirectoryError:
+        raise TrustkitError(f"{source}: this is a folder, not a scenario file.") from None
+    except PermissionError:
+        raise TrustkitError(f"{source}: permission denied when reading the file.") from None
+    except OSError as exc:
+        raise TrustkitError(f"{source}: cannot read the file ({exc.strerror}).") from None
+    data, lines = read_yaml(raw, source)
+    return validate(data, lines, source)
+
+
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def packaged_ids() -> list[str]:
+    """Ids of the scenarios shipped in ``trustkit/data/scenarios``, sorted."""
+    return [f.name.removesuffix(".yaml") for f in data_files("scenarios", ".yaml")]
+
+
+_CACHE: dict[str, Located] = {}
+
+
+def load_packaged(scenario_id: str) -> Located:
+    """Load a packaged scenario by id (cached: packaged files do not change while running)."""
+    if scenario_id in _CACHE:
+        return _CACHE[scenario_id]
+    if not _ID_RE.match(scenario_id) or scenario_id not in packaged_ids():
+        known = ", ".join(packaged_ids())
+        raise TrustkitError(f"there is no packaged scenario '{scenario_id}'; known: {known}.")
+    resource = data_path("scenarios", f"{scenario_id}.yaml")
+    source = f"trustkit/data/scenarios/{scenario_id}.yaml"
+    data, lines = read_yaml(resource.read_bytes(), source)
+    located = validate(data, lines, source)
+    _CACHE[scenario_id] = located
+    return located
+
+
+def load(ref: str | Path | Scenario) -> Scenario:
+    """A scenario from a packaged id, a path to a YAML file, or a Scenario (returned as is)."""
+    if isinstance(ref, Scenario):
+        return ref
+    text = str(ref)
+    if isinstance(ref, Path) or text.endswith((".yaml", ".yml")) or "/" in text:
+        return load_file(text).scenario
+    return load_packaged(text).scenario
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the scenario format, for authors' editors."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "trustkit scenario"
+    return schema
