@@ -381,7 +381,9 @@ def _walk(node: yaml.Node, path: tuple[Any, ...], lines: dict, seen: set[int], s
                 children.append((value_node, (*where, key), key_node.start_mark.line + 1))
         elif isinstance(current, yaml.SequenceNode):
             for i, item in enumerate(current.value):
-                children.append((item, (*where, i), item.start_mark.line + 1))
+                # an alias is written after its anchor: the later line is where it is used
+                used = max(item.start_mark.line, current.start_mark.line) + 1
+                children.append((item, (*where, i), used))
         stack.extend(reversed(children))  # pop in document order
 
 

@@ -1,0 +1,70 @@
+# trustkit: two commands on a fresh Linux or macOS machine.
+#   make lab   - create .venv, install everything, start JupyterLab on course/
+#   make test  - create .venv if needed, install the test tools (and Debian's chromium where it
+#                can), then ruff check, ruff format --check and the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: lab test lint unit release bench chromium clean venv help
+
+help:
+	@echo "make lab      start JupyterLab on the course (installs into .venv first)"
+	@echo "make test     ruff + the whole test suite, browser and nbgrader loop included"
+	@echo "make release  regenerate exercises/ from solutions/ with nbgrader"
+	@echo "make bench    run the benchmarks (they print ratios measured in one run)"
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "trustkit needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed-lab: pyproject.toml | $(PY)
+	$(PIP) install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PIP) install --quiet -e '.[test]'
+	@touch $@ $(VENV)/.installed-lab
+
+venv: $(VENV)/.installed-lab
+
+lab: $(VENV)/.installed-lab
+	$(VENV)/bin/trustkit lab
+
+# Debian's chromium for the browser tests (playwright cannot download browsers here).
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then \
+	  echo "chromium: $(CHROMIUM)"; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	    || echo "chromium could not be installed: the browser tests will say so"; \
+	elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	  (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	    || echo "chromium could not be installed: the browser tests will say so"; \
+	else \
+	  echo "chromium not found and cannot be installed here: the browser tests will be skipped (set CHROMIUM=/path/to/chromium)"; \
+	fi
+
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+unit: $(VENV)/.installed-test
+	$(PY) -m pytest -m "not browser and not nbgrader"
+
+test: $(VENV)/.installed-test chromium lint
+	$(PY) -m pytest
+
+release: $(VENV)/.installed-lab
+	$(PY) -m trustkit.grading.release
+
+bench: $(VENV)/.installed-test
+	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-artifacts build *.egg-info

@@ -1,0 +1,37 @@
+"""Shared test fixtures: every test runs with its own TRUSTKIT_HOME and saved-work folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+MINI = DATA / "mini.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Never touch the developer's ~/.trustkit or a trustkit-work/ folder in the repo."""
+    home = tmp_path_factory.mktemp("trustkit-home")
+    monkeypatch.setenv("TRUSTKIT_HOME", str(home))
+    monkeypatch.setenv("TRUSTKIT_WORK_DIR", str(home / "trustkit-work"))
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    yield
+
+
+@pytest.fixture
+def mini_path() -> Path:
+    return MINI
+
+
+@pytest.fixture
+def mini():
+    from trustkit.scenario import load_file
+
+    return load_file(MINI).scenario
+
+
+# A good path through tests/data/mini.yaml and what it must produce.
+MINI_GOOD = ["open", "empathise", "ask-smoke", "reflect-job", "share"]
