@@ -6,8 +6,9 @@ import math
 
 import pytest
 
-from trustkit.debrief import debrief, estimate_adherence
+from trustkit.debrief import debrief
 from trustkit.engine import Encounter, play
+from trustkit.outcomes import estimate_adherence, estimate_disclosure
 
 from .conftest import MINI_GOOD
 
@@ -92,3 +93,9 @@ def test_unfinished_encounter_and_dict_shape(mini) -> None:
     assert data["trust"]["overall_start"] == 52.5
     assert set(data) >= {"skills", "facts", "opportunities", "decision", "remembered"}
     assert "stopped before an ending" in d.to_text()
+
+
+def test_disclosure_model_anchor() -> None:
+    # Levy et al. 2018: 81.1% and 61.4% withheld something; middling trust -> 1 - 71.25%
+    assert estimate_disclosure(50) == pytest.approx(1 - (0.811 + 0.614) / 2)
+    assert _odds(estimate_disclosure(70)) / _odds(estimate_disclosure(50)) == pytest.approx(2.0)

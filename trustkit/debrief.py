@@ -8,55 +8,23 @@
 - whether the decision fits the patient's stated values;
 - an estimated adherence: an **educational approximation**, not a clinical prediction.
 
-The adherence model (logistic)::
-
-    logit(p) = B0 + B_TRUST * z + B_FIT * fit
-    z   = (overall trust at the end - 50) / TRUST_SD      (TRUST_SD = 20 points, an assumption)
-    fit = 1 if the decision fits the patient's values, else 0
-
-- ``B_TRUST = 2 * ln(1.36)``: +0.5 SD of trust gave 36% higher odds of adherence
-  (Nguyen GC et al. 2009, Inflamm Bowel Dis), so one SD doubles the log-odds ratio.
-- ``B_FIT = ln(1.62)``: communication training raised the odds of adherence 1.62-fold
-  (Zolnierek & DiMatteo 2009, Med Care 47:826); a shared, value-fitting decision stands in for it.
-- ``B0`` puts a patient of middling trust halfway (on the logit scale) between the adherence of
-  16.8% and 44.0% that Safran et al. (1998, J Fam Pract 47:213) found at the 5th and 95th
-  percentiles of the doctor's knowledge of the patient.
+The adherence estimate comes from :mod:`trustkit.outcomes` (cited there).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from trustkit.engine import Encounter, overall
+from trustkit.outcomes import ADHERENCE_LABEL, CITATIONS, estimate_adherence
 from trustkit.scenario import NEGATIVE_SKILLS, NEUTRAL_SKILLS, SKILLS
 
-TRUST_SD = 20.0
-B_TRUST = 2 * math.log(1.36)
-B_FIT = math.log(1.62)
-B0 = (math.log(0.168 / 0.832) + math.log(0.44 / 0.56)) / 2
-
-ADHERENCE_LABEL = (
-    "Educational approximation, not a clinical prediction: a logistic model anchored to "
-    "published effect sizes (Nguyen 2009; Zolnierek & DiMatteo 2009; Safran 1998)."
-)
 ADHERENCE_CITATIONS = (
-    "Nguyen GC, LaVeist TA, Harris ML, et al. Patient trust-in-physician and race are "
-    "predictors of adherence to medical management in inflammatory bowel disease. "
-    "Inflamm Bowel Dis 2009;15:1233-9.",
-    "Zolnierek KBH, DiMatteo MR. Physician communication and patient adherence to treatment: "
-    "a meta-analysis. Med Care 2009;47:826-34.",
-    "Safran DG, Taira DA, Rogers WH, et al. Linking primary care performance to outcomes of "
-    "care. J Fam Pract 1998;47:213-20.",
+    CITATIONS["nguyen2009"],
+    CITATIONS["zolnierek2009"],
+    CITATIONS["safran1998"],
 )
-
-
-def estimate_adherence(trust_end: float, fits_values: bool | None) -> float:
-    """Estimated probability of adherence (0-1) from overall trust (0-100) and decision fit."""
-    z = (trust_end - 50.0) / TRUST_SD
-    logit = B0 + B_TRUST * z + (B_FIT if fits_values else 0.0)
-    return 1.0 / (1.0 + math.exp(-logit))
 
 
 @dataclass(frozen=True)

@@ -206,3 +206,51 @@ def trust_trajectory(debrief: Any) -> Figure:
         "hidden fact."
     )
     return finish(fig, f"Trust during '{debrief.title}'", alt)
+
+
+def outcome_curves(trust: float, fits_values: bool = False) -> Figure:
+    """The course's outcome models against trust, with the chosen trust level marked.
+
+    Solid line with circles: chance of disclosing a sensitive fact; dashed line with squares:
+    estimated adherence (with a value-fitting shared decision if ``fits_values``).
+    """
+    from trustkit.outcomes import estimate_adherence, estimate_disclosure
+
+    xs = list(range(0, 101, 2))
+    fig = _figure(7.0, 3.8)
+    ax = fig.add_subplot()
+    ax.plot(
+        xs,
+        [100 * estimate_disclosure(x) for x in xs],
+        color=OKABE_ITO["blue"],
+        marker="o",
+        markevery=5,
+        label="shares a sensitive fact when asked",
+    )
+    ax.plot(
+        xs,
+        [100 * estimate_adherence(x, fits_values) for x in xs],
+        color=OKABE_ITO["orange"],
+        linestyle="--",
+        marker="s",
+        markevery=5,
+        label="follows the plan" + (" (shared decision)" if fits_values else ""),
+    )
+    d = 100 * estimate_disclosure(trust)
+    a = 100 * estimate_adherence(trust, fits_values)
+    ax.axvline(trust, color="#555555", linestyle=":", lw=1)
+    ax.annotate(f"{d:.0f}%", (trust, d), textcoords="offset points", xytext=(6, 6))
+    ax.annotate(f"{a:.0f}%", (trust, a), textcoords="offset points", xytext=(6, -14))
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 100)
+    ax.set_xlabel("patient's trust (0-100)")
+    ax.set_ylabel("estimated chance (%)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8)
+    alt = (
+        f"Two rising curves. At trust {trust:.0f}, the model estimates a {d:.0f}% chance that "
+        f"the patient shares a sensitive fact and a {a:.0f}% chance of following the plan"
+        + (" with a shared decision" if fits_values else "")
+        + ". Educational approximation."
+    )
+    return finish(fig, "Trust, disclosure and adherence (educational model)", alt)

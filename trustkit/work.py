@@ -174,3 +174,22 @@ def list_work(base: str | Path | None = None) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.glob("*.json") if ".corrupt-" not in p.name)
+
+
+def load_answers(key: str, base: str | Path | None = None) -> Loaded:
+    """The ``answers`` saved under ``key`` (kind ``answers``: ``{"answers": {qid: value}}``)."""
+    loaded = load(key, "answers", base)
+    if loaded.data is not None and not isinstance(loaded.data.get("answers"), dict):
+        return Loaded({"answers": {}}, "The saved answers had no answer list; starting afresh.")
+    return loaded
+
+
+def save_answer(key: str, qid: str, value: Any, base: str | Path | None = None) -> Path:
+    """Record one answer in the shared answers file, keeping every other answer in it."""
+    current = peek(key, "answers", base)
+    answers = dict((current.data or {}).get("answers") or {}) if current.data else {}
+    if current.data is None and work_dir(base).joinpath(f"{key}.json").exists():
+        # unreadable: keep it (moved aside) rather than overwrite it
+        load(key, "answers", base)
+    answers[qid] = value
+    return save(key, "answers", {"answers": answers}, base)

@@ -1,0 +1,120 @@
+"""Knowledge checks with instant, ungraded feedback (the lessons' self-tests).
+
+The answer key lives in the lesson cell (collapsed), because nothing here is graded; graded
+questions use :class:`trustkit.widgets.answer.Answer`, which holds no key. A learner's choices
+are kept in ``trustkit-work/<key>.json`` (kind ``answers``) when a ``key`` is given, so a
+re-run restores them.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import ipywidgets as w
+
+from trustkit import work
+
+
+class KnowledgeCheck(w.VBox):
+    """A multiple-choice question with feedback on every option and an explanation."""
+
+    def __init__(
+        self,
+        question: str,
+        options: Sequence[str],
+        answer: int | Sequence[int],
+        explanation: str,
+        *,
+        feedback: Sequence[str] | None = None,
+        key: str | None = None,
+        qid: str | None = None,
+    ) -> None:
+        self.options = list(options)
+        self.answer = {answer} if isinstance(answer, int) else set(answer)
+        self.multiple = not isinstance(answer, int)
+        self.explanation = explanation
+        self.option_feedback = list(feedback) if feedback else [""] * len(self.options)
+        self.key = key
+        self.qid = qid or f"q{abs(hash(question)) % 10**8}"
+        self._question = w.HTML(f"<b>{html.escape(question)}</b>")
+        if self.multiple:
+            self._boxes = [
+                w.Checkbox(description=o, indent=False, layout=w.Layout(width="auto"))
+                for o in self.options
+            ]
+            chooser: w.Widget = w.VBox(self._boxes)
+        else:
+            self._radio = w.RadioButtons(
+                options=[(o, i) for i, o in enumerate(self.options)],
+                value=None,
+                layout=w.Layout(width="auto"),
+            )
+            chooser = self._radio
+        self._check = w.Button(
+            description="Check my answer",
+            tooltip="Check your answer (not graded)",
+            icon="check",
+        )
+        self._check.add_class("tk-check")
+        self._feedback = w.HTML()
+        self._feedback.add_class("tk-feedback")
+        self._check.on_click(lambda _b: self.check())
+        super().__init__([self._question, chooser, self._check, self._feedback])
+        self.add_class("tk-knowledge-check")
+        self._restore()
+
+    # -- state ------------------------------------------------------------------------------
+    @property
+    def selected(self) -> set[int]:
+        if self.multiple:
+            return {i for i, b in enumerate(self._boxes) if b.value}
+        return set() if self._radio.value is None else {int(self._radio.value)}
+
+    def select(self, *indexes: int) -> None:
+        """Choose option(s) by 0-based index (for tests and keyboard-free use)."""
+        if self.multiple:
+            for i, b in enumerate(self._boxes):
+                b.value = i in indexes
+        else:
+            self._radio.value = indexes[0]
+
+    @property
+    def correct(self) -> bool:
+        return self.selected == self.answer
+
+    def check(self) -> bool:
+        chosen = self.selected
+        if not chosen:
+            self._feedback.value = "<p>Choose an answer first.</p>"
+            return False
+        ok = chosen == self.answer
+        head = "✔ <b>Correct.</b>" if ok else "✖ <b>Not quite.</b>"
+        notes = "".join(
+            f"<li>{html.escape(self.options[i])}: {html.escape(self.option_feedback[i])}</li>"
+            for i in sorted(chosen)
+            if self.option_feedback[i]
+        )
+        self._feedback.value = (
+            f"<p>{head}</p>"
+            + (f"<ul>{notes}</ul>" if notes else "")
+            + f"<p>{html.escape(self.explanation)}</p>"
+        )
+        if self.key:
+            try:
+                work.save_answer(self.key, self.qid, sorted(chosen))
+            except Exception as exc:  # saving must never break the lesson
+                self._feedback.value += f"<p>(Your answer could not be saved: {exc})</p>"
+        return ok
+
+    def _restore(self) -> None:
+        if not self.key:
+            return
+        loaded = work.load_answers(self.key)
+        if loaded.message:
+            self._feedback.value = f"<p>{html.escape(loaded.message)}</p>"
+        saved = (loaded.data or {}).get("answers", {}).get(self.qid)
+        if isinstance(saved, list) and all(isinstance(i, int) for i in saved):
+            valid = [i for i in saved if 0 <= i < len(self.options)]
+            if valid:
+                self.select(*valid)
