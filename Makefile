@@ -8,8 +8,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 CHROMIUM ?= /usr/bin/chromium
+# nbgrader runs `alembic` (and the lab runs `jupyter`) by name: the venv's bin must be on PATH.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: lab test lint unit release bench chromium clean venv help
+.PHONY: lab test lint unit release bench chromium postgres clean venv help
 
 help:
 	@echo "make lab      start JupyterLab on the course (installs into .venv first)"
@@ -50,6 +52,18 @@ chromium:
 	  echo "chromium not found and cannot be installed here: the browser tests will be skipped (set CHROMIUM=/path/to/chromium)"; \
 	fi
 
+# Debian's postgresql for the PostgreSQL gradebook test (started by the test on loopback).
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+	  echo "postgresql: $$(ls -d /usr/lib/postgresql/*/bin | tail -1)"; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "installing Debian's postgresql for the gradebook test"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+	    || echo "postgresql could not be installed: the PostgreSQL test will say so"; \
+	else \
+	  echo "postgresql not found and cannot be installed here: the PostgreSQL test will be skipped"; \
+	fi
+
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -57,7 +71,7 @@ lint: $(VENV)/.installed-test
 unit: $(VENV)/.installed-test
 	$(PY) -m pytest -m "not browser and not nbgrader"
 
-test: $(VENV)/.installed-test chromium lint
+test: $(VENV)/.installed-test chromium postgres lint
 	$(PY) -m pytest
 
 release: $(VENV)/.installed-lab

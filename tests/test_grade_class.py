@@ -1,0 +1,314 @@
+"""`trustkit grade` / `trustkit report` on a small synthetic course: the same grades as
+sequential `nbgrader autograde`, hostile submissions survived, resume, PostgreSQL for real."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.nbgrader
+
+nbformat = pytest.importorskip("nbformat")
+BIN = Path(sys.executable).parent
+
+
+def _cell(kind: str, src: str, **meta):
+    c = nbformat.v4.new_code_cell(src) if kind == "code" else nbformat.v4.new_markdown_cell(src)
+    c.metadata["nbgrader"] = {"schema_version": 3, "task": False, **meta}
+    return c
+
+
+def make_course(root: Path, db_url: str | None = None) -> Path:
+    """A course with one assignment: an answer cell and two test cells (2 + 3 points)."""
+    (root / "source" / "ps1").mkdir(parents=True)
+    config = [
+        "c = get_config()",
+        'c.CourseDirectory.course_id = "demo"',
+        "c.ExecutePreprocessor.timeout = 5",
+    ]
+    if db_url:
+        config.append(f'c.CourseDirectory.db_url = "{db_url}"')
+    (root / "nbgrader_config.py").write_text("\n".join(config) + "\n")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [
+        _cell(
+            "code",
+            "### BEGIN SOLUTION\nanswer = 42\nhalf = 21\n### END SOLUTION",
+            grade=False,
+            solution=True,
+            locked=False,
+            grade_id="answer",
+        ),
+        _cell(
+            "code",
+            "assert answer == 42",
+            grade=True,
+            solution=False,
+            locked=True,
+            grade_id="t1",
+            points=2,
+        ),
+        _cell(
+            "code",
+            "assert half * 2 == 42",
+            grade=True,
+            solution=False,
+            locked=True,
+            grade_id="t2",
+            points=3,
+        ),
+    ]
+    nbformat.write(nb, root / "source" / "ps1" / "ps1.ipynb")
+    _nbgrader(root, "generate_assignment", "ps1")
+    return root
+
+
+def _nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(
+        [str(BIN / "nbgrader"), *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+
+
+ANSWERS = {
+    "full": "answer = 42\nhalf = 21",
+    "partial": "answer = 42\nhalf = 1",
+    "blank": None,
+    "loop": "while True:\n    pass",
+    "stderr": "import sys\nprint('noise', file=sys.stderr)\nanswer = 42\nhalf = 21",
+    "spam": "for i in range(20000):\n    print('spam' * 20)\nanswer = 42\nhalf = 21",
+    "broken": "BROKEN",  # not a notebook at all
+}
+EXPECTED = {"full": 5, "partial": 2, "blank": 0, "loop": 0, "stderr": 5, "spam": 5}
+
+
+def submit(root: Path, students: dict[str, str]) -> None:
+    release = root / "release" / "ps1" / "ps1.ipynb"
+    for student, kind in students.items():
+        target = root / "submitted" / student / "ps1"
+        target.mkdir(parents=True)
+        (target / "timestamp.txt").write_text("2026-11-24 10:00:00.000000 UTC")
+        if ANSWERS[kind] == "BROKEN":
+            (target / "ps1.ipynb").write_text("{this is not a notebook")
+            continue
+        nb = json.loads(release.read_text())
+        if ANSWERS[kind] is not None:
+            nb["cells"][0]["source"] = ANSWERS[kind]
+        (target / "ps1.ipynb").write_text(json.dumps(nb))
+
+
+def _scores(root: Path, db_url: str | None = None) -> dict[str, float]:
+    from trustkit.grading.parallel import gradebook_scores
+
+    return {s: v[0] for s, v in gradebook_scores(root, "ps1", db_url).items()}
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Path:
+    return make_course(tmp_path / "course")
+
+
+def test_same_grades_as_sequential_nbgrader(course: Path, tmp_path: Path) -> None:
+    from trustkit.grading.parallel import grade_class
+
+    students = {f"s{i:02d}-{k}": k for i, k in enumerate(EXPECTED)}
+    submit(course, students)
+    sequential = tmp_path / "sequential"
+    shutil.copytree(course, sequential)
+    _nbgrader(sequential, "autograde", "ps1")
+    expected = _scores(sequential)
+    run = grade_class(course, "ps1", jobs=2, progress=False)
+    assert not run.failed, run.table()
+    assert _scores(course) == expected
+    assert expected == {s: EXPECTED[k] for s, k in students.items()}
+    # the per-cell grades are identical too
+    for student in students:
+        a = json.loads((course / "autograded" / student / "ps1" / "ps1.ipynb").read_text())
+        b = json.loads((sequential / "autograded" / student / "ps1" / "ps1.ipynb").read_text())
+        assert [c.get("outputs", [])[:1] and c["metadata"].get("nbgrader") for c in a["cells"]] == [
+            c.get("outputs", [])[:1] and c["metadata"].get("nbgrader") for c in b["cells"]
+        ]
+
+
+def test_bad_submission_is_reported_and_the_rest_go_on(
+    course: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from trustkit.cli import main
+
+    submit(course, {"a-full": "full", "b-broken": "broken", "c-partial": "partial"})
+    code = main(["grade", "ps1", "--course-dir", str(course), "-j", "2"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "b-broken could not be graded" in err and "Traceback" not in err
+    scores = _scores(course)
+    assert scores["a-full"] == 5.0 and scores["c-partial"] == 2.0
+    assert scores.get("b-broken", 0.0) == 0.0  # nbgrader may record the failed one as 0
+    assert "2 graded, 0 skipped, 1 failed" in out
+
+
+def test_resume_skips_graded_students_unless_forced(course: Path) -> None:
+    from trustkit.grading.parallel import grade_class
+
+    submit(course, {"a": "full", "b": "partial"})
+    first = grade_class(course, "ps1", jobs=2, progress=False)
+    assert sorted(r.status for r in first.results) == ["graded", "graded"]
+    again = grade_class(course, "ps1", jobs=2, progress=False)
+    assert [r.status for r in again.results] == ["skipped", "skipped"]
+    assert {r.student: r.score for r in again.results} == {"a": 5.0, "b": 2.0}
+    # a resubmission (new timestamp) is graded again
+    (course / "submitted" / "b" / "ps1" / "timestamp.txt").write_text("2026-11-25 09:00:00 UTC")
+    nb = json.loads((course / "submitted" / "b" / "ps1" / "ps1.ipynb").read_text())
+    nb["cells"][0]["source"] = ANSWERS["full"]
+    (course / "submitted" / "b" / "ps1" / "ps1.ipynb").write_text(json.dumps(nb))
+    third = grade_class(course, "ps1", jobs=2, progress=False)
+    assert {r.student: r.status for r in third.results} == {"a": "skipped", "b": "graded"}
+    assert _scores(course)["b"] == 5.0
+    forced = grade_class(course, "ps1", jobs=2, force=True, progress=False)
+    assert [r.status for r in forced.results] == ["graded", "graded"]
+
+
+def test_a_hanging_student_is_stopped(course: Path) -> None:
+    from trustkit.grading.parallel import grade_class
+
+    # the cell timeout is 5 s; our per-student limit of 2 s stops the worker first
+    submit(course, {"a": "loop", "b": "full"})
+    t0 = time.perf_counter()
+    run = grade_class(course, "ps1", jobs=1, student_timeout=2, progress=False)
+    assert time.perf_counter() - t0 < 60
+    status = {r.student: r for r in run.results}
+    assert status["a"].status == "failed" and "longer than 2 s" in status["a"].message
+    assert status["b"].status == "graded" and status["b"].score == 5.0
+
+
+def test_usage_errors(course: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from trustkit.cli import main
+
+    assert main(["grade", "ps1", "--course-dir", str(course)]) == 1
+    assert "nobody has submitted 'ps1'" in capsys.readouterr().err
+    assert main(["grade", "ps9", "--course-dir", str(course)]) == 1
+    assert "no assignment 'ps9'" in capsys.readouterr().err
+    assert main(["grade", "ps1", "--course-dir", str(tmp_path)]) == 1
+    assert "no nbgrader_config.py" in capsys.readouterr().err
+    assert main(["grade", "ps1", "--course-dir", str(course), "-j", "0"]) == 1
+
+
+def test_report(course: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from trustkit.cli import main
+    from trustkit.grading.parallel import grade_class
+
+    submit(course, {"a": "full", "b": "partial", "c": "blank"})
+    grade_class(course, "ps1", jobs=2, progress=False)
+    out = tmp_path / "report"
+    assert main(["report", "ps1", "--course-dir", str(course), "-o", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    assert page.count("<img src='data:image/png;base64,") == 4
+    assert "median score 40%" in page
+    rows = list(csv.DictReader((out / "scores.csv").open()))
+    assert {r["student"]: float(r["score"]) for r in rows} == {"a": 5.0, "b": 2.0, "c": 0.0}
+    for name in ("score_distribution", "question_difficulty", "skills_heatmap"):
+        assert (out / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
+    capsys.readouterr()
+    assert main(["report", "ps9", "--course-dir", str(course), "-o", str(out)]) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# PostgreSQL, for real
+# ---------------------------------------------------------------------------------------------
+def _pg_bin() -> Path | None:
+    for base in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (base / "initdb").exists() and (base / "pg_ctl").exists():
+            return base
+    found = shutil.which("pg_ctl")
+    return Path(found).parent if found else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def postgres(tmp_path_factory: pytest.TempPathFactory):
+    """A throwaway PostgreSQL server on loopback; skipped (or failed under CI) if impossible."""
+    pg = _pg_bin()
+    problem = None
+    if pg is None:
+        problem = "PostgreSQL is not installed (make test installs Debian's postgresql)"
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        problem = problem or "psycopg is not installed"
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(problem)
+        pytest.skip(problem)
+    base = tmp_path_factory.mktemp("pg")
+    data, sock = base / "data", base / "sock"
+    sock.mkdir()
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # the server refuses to run as root
+        as_user = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(base, "postgres")
+        shutil.chown(sock, "postgres")
+        os.chmod(base, 0o755)
+        parent = base.parent
+        while parent != parent.parent:  # the postgres user must be able to reach the folder
+            os.chmod(parent, os.stat(parent).st_mode | 0o011)
+            parent = parent.parent
+    port = _free_port()
+    run = lambda *cmd: subprocess.run(  # noqa: E731
+        [*as_user, *cmd], check=True, capture_output=True, text=True, timeout=120
+    )
+    run(str(pg / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
+    run(
+        str(pg / "pg_ctl"),
+        "-D",
+        str(data),
+        "-w",
+        "-l",
+        str(base / "log"),
+        "-o",
+        f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off",
+        "start",
+    )
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(
+            [*as_user, str(pg / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True,
+            timeout=60,
+        )
+
+
+def test_postgresql_gradebook(tmp_path: Path, postgres: str) -> None:
+    from trustkit.grading.parallel import grade_class
+
+    course = make_course(tmp_path / "course", db_url=postgres)
+    assert not (course / "gradebook.db").exists()
+    submit(course, {"a": "full", "b": "partial", "c": "blank"})
+    run = grade_class(course, "ps1", jobs=2, progress=False)
+    assert not run.failed, run.table()
+    assert _scores(course, postgres) == {"a": 5.0, "b": 2.0, "c": 0.0}
+    assert not (course / "gradebook.db").exists()  # everything went to PostgreSQL
