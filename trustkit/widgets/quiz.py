@@ -10,10 +10,39 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
 import ipywidgets as w
 
 from trustkit import work
+from trustkit.errors import TrustkitError
+
+
+@cache
+def lesson_checks(lesson: str) -> dict[str, dict[str, Any]]:
+    """The knowledge checks of a lesson, from ``trustkit/data/checks/<lesson>.yaml``."""
+    import yaml
+
+    from trustkit._resources import data_path
+
+    source = f"trustkit/data/checks/{lesson}.yaml"
+    resource = data_path("checks", f"{lesson}.yaml")
+    if not resource.is_file():
+        raise TrustkitError(f"{source}: no such file of knowledge checks.")
+    try:
+        items = yaml.safe_load(resource.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise TrustkitError(f"{source}: not valid YAML ({exc}).") from None
+    if not isinstance(items, list):
+        raise TrustkitError(f"{source}: expected a list of questions.")
+    out: dict[str, dict[str, Any]] = {}
+    for i, item in enumerate(items, start=1):
+        missing = {"id", "question", "options", "answer", "explanation"} - set(item or {})
+        if missing:
+            raise TrustkitError(f"{source}: question {i} lacks {', '.join(sorted(missing))}.")
+        out[item["id"]] = item
+    return out
 
 
 class KnowledgeCheck(w.VBox):
@@ -63,6 +92,23 @@ class KnowledgeCheck(w.VBox):
         super().__init__([self._question, chooser, self._check, self._feedback])
         self.add_class("tk-knowledge-check")
         self._restore()
+
+    @classmethod
+    def load(cls, lesson: str, qid: str) -> KnowledgeCheck:
+        """A packaged check by lesson and id; the learner's choice is kept under the lesson."""
+        checks = lesson_checks(lesson)
+        if qid not in checks:
+            raise TrustkitError(f"lesson '{lesson}' has no knowledge check '{qid}'.")
+        item = checks[qid]
+        return cls(
+            item["question"],
+            item["options"],
+            item["answer"],
+            item["explanation"],
+            feedback=item.get("feedback"),
+            key=f"checks-{lesson}",
+            qid=qid,
+        )
 
     # -- state ------------------------------------------------------------------------------
     @property
