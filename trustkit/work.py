@@ -96,11 +96,14 @@ def save(key: str, kind: str, data: dict[str, Any], base: str | Path | None = No
 
 
 def move_aside(path: Path) -> Path:
-    """Rename an unreadable file to ``<stem>.corrupt-<time>[-n].json``; return the new path."""
+    """Rename an unreadable file to ``<stem>.corrupt-<time>[-n]<suffix>``; return the new path.
+
+    The original extension is kept (``.json``, ``.sqlite``), so the copy opens as what it was.
+    """
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     for n in range(1000):
-        suffix = "" if n == 0 else f"-{n}"
-        target = path.with_name(f"{path.stem}.corrupt-{stamp}{suffix}.json")
+        count = "" if n == 0 else f"-{n}"
+        target = path.with_name(f"{path.stem}.corrupt-{stamp}{count}{path.suffix}")
         if not target.exists():
             os.replace(path, target)
             return target
