@@ -247,3 +247,19 @@ def test_interactive_play_through_stdin(tmp_path: Path) -> None:
         timeout=60,
     )
     assert quit_early.returncode == 0 and "stopped before an ending" in quit_early.stdout
+
+
+def test_lab_command_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import subprocess as sp
+
+    seen = {}
+    monkeypatch.setattr(sp, "call", lambda cmd: seen.setdefault("cmd", cmd) and 0)
+    (tmp_path / "course").mkdir()
+    (tmp_path / "course" / "00-welcome.ipynb").write_text("{}")
+    monkeypatch.chdir(tmp_path)
+    assert main(["lab", "--port", "9999", "--no-browser"]) == 0
+    cmd = seen["cmd"]
+    assert cmd[1:3] == ["-m", "jupyterlab"]
+    assert f"--ServerApp.root_dir={tmp_path / 'course'}" in cmd
+    assert "--ServerApp.port=9999" in cmd and "--ServerApp.ip=127.0.0.1" in cmd
+    assert "--LabApp.default_url=/lab/tree/00-welcome.ipynb" in cmd

@@ -19,6 +19,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -277,35 +278,33 @@ class Scenario(_Model):
 
     # -- convenient lookups (computed, not stored) -------------------------------------------
     def node(self, node_id: str) -> Node:
-        return self._index()[0][node_id]
+        return self._lookup[0][node_id]
 
     def ending(self, ending_id: str) -> Ending:
-        return self._index()[1][ending_id]
+        return self._lookup[1][ending_id]
 
     def is_ending(self, target: str) -> bool:
-        return target in self._index()[1]
+        return target in self._lookup[1]
 
     def fact(self, fact_id: str) -> Fact:
-        return self._index()[2][fact_id]
+        return self._lookup[2][fact_id]
 
     def opportunity(self, opp_id: str) -> Opportunity:
-        return self._index()[3][opp_id]
+        return self._lookup[3][opp_id]
 
     def decision(self, decision_id: str) -> Decision:
-        return self._index()[4][decision_id]
+        return self._lookup[4][decision_id]
 
-    def _index(self) -> tuple[dict, dict, dict, dict, dict]:
-        cached = self.__dict__.get("_idx")
-        if cached is None:
-            cached = (
-                {n.id: n for n in self.nodes},
-                {e.id: e for e in self.endings},
-                {f.id: f for f in self.facts},
-                {o.id: o for o in self.opportunities},
-                {d.id: d for d in self.decisions},
-            )
-            object.__setattr__(self, "_idx", cached)  # frozen model: a private cache
-        return cached
+    @cached_property
+    def _lookup(self) -> tuple[dict, dict, dict, dict, dict]:
+        """Id -> item maps, built once (pydantic leaves cached properties out of equality)."""
+        return (
+            {n.id: n for n in self.nodes},
+            {e.id: e for e in self.endings},
+            {f.id: f for f in self.facts},
+            {o.id: o for o in self.opportunities},
+            {d.id: d for d in self.decisions},
+        )
 
     @property
     def skills(self) -> list[str]:
