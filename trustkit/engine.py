@@ -275,6 +275,11 @@ class Encounter:
         return self._variant(self.node, 0)
 
     @property
+    def opening_line(self) -> str:
+        """What the patient said first (the start node's line for this seed)."""
+        return self._variant(self.scenario.node(self.scenario.start), 0)
+
+    @property
     def thought(self) -> str | None:
         return None if self.finished else self.node.thought
 
