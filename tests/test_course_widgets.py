@@ -80,4 +80,5 @@ def test_explorer_follows_the_model() -> None:
     ex.set(80, fits_values=True)
     assert f"{100 * estimate_adherence(80, True):.0f}%" in ex.summary.value
     assert ex.figure.value != png
-    assert "trust 80" in ex.figure.tooltip and "Educational approximation" in ex.figure.tooltip
+    assert "trust 80" in ex.figure.alt_text and "Educational approximation" in ex.figure.alt_text
+    assert "trust 80" in ex.caption.value

@@ -33,7 +33,7 @@ def test_play_to_the_end_and_debrief() -> None:
     html_part, image, caption = rp.debrief_box.children
     assert "A shared plan" in html_part.value and "Estimated adherence" in html_part.value
     assert image.value[:8] == b"\x89PNG\r\n\x1a\n" and "tk-debrief-figure" in image._dom_classes
-    assert "Line chart of overall trust" in image.tooltip
+    assert "Line chart of overall trust" in image.alt_text and image.alt_text in caption.value
     assert len(History().attempts()) == 1  # recorded once
 
 

@@ -7,16 +7,11 @@ import html
 import ipywidgets as w
 
 from trustkit import plots
+from trustkit.widgets._figure import figure_image
 
 
 def _image(fig) -> w.Image:
-    image = w.Image(
-        value=plots.to_png(fig, dpi=85), format="png", layout=w.Layout(max_width="520px")
-    )
-    image.add_class("tk-dashboard-figure")
-    image.tooltip = plots.alt_text(fig)
-    plots.close(fig)
-    return image
+    return figure_image(fig, "tk-dashboard-figure", max_width="520px", dpi=85)
 
 
 class ProgressDashboard(w.VBox):

@@ -68,6 +68,8 @@ class TrustModelExplorer(w.VBox):
         )
         fig = plots.outcome_curves(t, fits)
         self.figure.value = plots.to_png(fig, dpi=90)
-        self.figure.description = plots.alt_text(fig)
-        self.figure.tooltip = plots.alt_text(fig)
+        self.figure.alt_text = plots.alt_text(fig)
+        self.caption.value = (
+            f"<small>{plots.alt_text(fig)}<br>{DISCLOSURE_LABEL}<br>{ADHERENCE_LABEL}</small>"
+        )
         plots.close(fig)

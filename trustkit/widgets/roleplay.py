@@ -23,6 +23,7 @@ from trustkit.debrief import Debrief, debrief
 from trustkit.engine import AmbiguousReply, Encounter, ReplayError, replay
 from trustkit.errors import TrustkitError
 from trustkit.scenario import DIMENSIONS, NEGATIVE_SKILLS, SKILLS
+from trustkit.widgets._figure import caption, figure_image
 
 KIND = "roleplay"
 _LABEL = {d: d.capitalize() if d != "autonomy" else "Respect for autonomy" for d in DIMENSIONS}
@@ -60,7 +61,7 @@ class RolePlay(w.VBox):
             f"{_esc(p.setting)}<br>Here about: {_esc(p.reason_for_visit)}<br>"
             f"<small>What matters to them: {_esc('; '.join(p.what_matters))}</small></div>"
         )
-        self.dialogue = w.HTML(layout=w.Layout(max_height="26em", overflow="auto"))
+        self.dialogue = w.HTML()  # grows with the conversation: the latest line sits by the options
         self.dialogue.add_class("tk-dialogue")
         self.meter = w.FloatProgress(min=0, max=100, description="Trust", bar_style="info")
         self.trust_value = w.HTML()
@@ -69,6 +70,7 @@ class RolePlay(w.VBox):
             description="Show the four dimensions",
             tooltip="Competence, honesty, caring and respect for autonomy",
             icon="bars",
+            layout=w.Layout(width="auto"),
         )
         self.dims = w.HTML()
         self.dims_toggle.observe(lambda _c: self._render_trust(), names="value")
@@ -87,6 +89,7 @@ class RolePlay(w.VBox):
             description="What is the patient thinking?",
             icon="eye",
             tooltip="Shows the patient's inner thought (its use is recorded)",
+            layout=w.Layout(width="auto"),
         )
         self.thought_button.add_class("tk-thought")
         self.thought_button.observe(self._toggle_thought, names="value")
@@ -370,15 +373,8 @@ class RolePlay(w.VBox):
             f"<p><b>Estimated adherence:</b> {100 * d.adherence:.0f}%<br>"
             f"<small>{_esc(d.adherence_label)}</small></p>"
         )
-        fig = plots.trust_trajectory(d)
-        image = w.Image(
-            value=plots.to_png(fig, dpi=90), format="png", layout=w.Layout(max_width="600px")
-        )
-        image.add_class("tk-debrief-figure")
-        image.tooltip = plots.alt_text(fig)
-        caption = w.HTML(f"<small>{_esc(plots.alt_text(fig))}</small>")
-        plots.close(fig)
-        self.debrief_box.children = [w.HTML("".join(parts)), image, caption]
+        image = figure_image(plots.trust_trajectory(d), "tk-debrief-figure")
+        self.debrief_box.children = [w.HTML("".join(parts)), image, caption(image)]
 
     # -- persistence ----------------------------------------------------------------------
     def _save(self) -> None:
