@@ -1,12 +1,26 @@
 """Free-text analysis of one clinician utterance: rule-based, explainable, offline.
 
-``analyze(text)`` labels an utterance with codes from a fixed set and, for every code, the exact
-words that triggered it (``evidence``, a substring of the input). The rules are phrase patterns
-grouped by code below; there is no model and nothing is downloaded. Long input is analysed up to
-:data:`MAX_CHARS` characters.
+``analyze(text)`` labels an utterance with communication codes from a fixed set (:data:`CODES`)
+and gives, for every code, the exact words that triggered it (``evidence``, a substring of the
+input). There is no model and nothing is downloaded: the rules are short phrase patterns grouped
+by code below, plus a small parser for question form and a jargon lexicon shipped as data
+(``trustkit/data/jargon.yaml``).
 
-The engine uses :func:`match_score` to map a typed reply to the closest authored option at a
-node, by comparing the reply's codes with the option's skill codes.
+How the text is read:
+
+- Curly apostrophes and quotes are straightened on a copy of the same length, so a match's span
+  in the copy is also its span in the original, and evidence is cut from the original.
+- The text is split into sentences (``. ! ? ;`` and line breaks); question form is decided per
+  sentence, and a sentence whose question has a more specific job (agenda, asking permission,
+  teach-back, offering a choice, eliciting preferences, NURSE exploring) gets that code only.
+- Negations and look-alikes are handled by guards next to the rules that need them: "I won't
+  tell you not to worry", "don't worry about the form", "nobody thinks you're lazy", and
+  reassurance that rests on a result ("the scan was normal, so...").
+- Very long input is analysed only up to its first :data:`MAX_CHARS` characters.
+
+The engine uses :func:`match_score` to map a typed reply to the closest authored option, the CLI
+prints :func:`format_analysis`, and :func:`evaluate` scores the rules on a labelled set (used by
+``benchmarks/analyzer.py`` and the tests).
 """
 
 from __future__ import annotations
@@ -15,7 +29,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 CODES: tuple[str, ...] = (
     "open_question",
@@ -31,6 +44,8 @@ CODES: tuple[str, ...] = (
     "premature_reassurance",
     "judgmental",
 )
+"""The fixed, benchmarked code set."""
+
 NURSE_SUBTYPES: tuple[str, ...] = (
     "naming",
     "understanding",
@@ -38,6 +53,8 @@ NURSE_SUBTYPES: tuple[str, ...] = (
     "supporting",
     "exploring",
 )
+"""Subtypes of ``empathy`` (NURSE: Naming, Understanding, Respecting, Supporting, Exploring)."""
+
 EXTRA_CODES: tuple[str, ...] = (
     "summary",
     "transparency",
@@ -50,17 +67,27 @@ EXTRA_CODES: tuple[str, ...] = (
     "closing",
     "explain",
 )
+"""Lightweight extra codes: used for matching authored options, not in the benchmark."""
+
 NEGATIVE: frozenset[str] = frozenset(
     {"jargon", "premature_reassurance", "judgmental", "dismissive"}
 )
+"""Codes that harm trust; they weigh more in :func:`match_score`."""
+
 MAX_CHARS = 2000
+"""Only the first MAX_CHARS characters are analysed (a 1 MB paste returns at once)."""
+
+# Codes whose question is coded by its job, not by its form (see the module docstring).
+_FUNCTION_CODES = frozenset(
+    {"agenda", "ask_permission", "teach_back", "offer_choice", "elicit_preferences"}
+)
 
 
 @dataclass(frozen=True)
 class Code:
-    code: str
-    subtype: str | None
-    evidence: str
+    code: str  # one of CODES or EXTRA_CODES
+    subtype: str | None  # NURSE subtype for empathy, else None
+    evidence: str  # exact substring of the input text that triggered it
 
 
 @dataclass(frozen=True)
@@ -74,7 +101,7 @@ class Analysis:
     def code_set(self) -> frozenset[str]:
         return frozenset(c.code for c in self.codes)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         return {
             "text": self.text,
             "codes": [
@@ -83,224 +110,606 @@ class Analysis:
         }
 
 
-# ---------------------------------------------------------------------------------------------
-# The rules. Each is (code, subtype, pattern). Patterns are matched case-insensitively against a
-# normalised copy of the text (curly quotes straightened, British/American spellings unified by
-# patterns like "reali[sz]e"), and evidence is cut from the original at the same span.
-# ---------------------------------------------------------------------------------------------
-EMOTION = (
-    r"(?:worr(?:ied|ying|y)|scar(?:ed|y)|frighten(?:ed|ing)|afraid|anxious|nervous|upset|"
-    r"frustrat(?:ed|ing)|angry|cross|sad|down|low|overwhelm(?:ed|ing)|exhaust(?:ed|ing)|"
-    r"tired|stress(?:ed|ful)|hard|difficult|tough|awful|lonely|alone|confus(?:ed|ing)|"
-    r"embarrass(?:ed|ing)|distress(?:ed|ing)|devastat(?:ed|ing)|heartbroken|grie(?:f|ving)|"
-    r"shock(?:ed|ing)|fed up|worn out|drained|helpless|hopeless|terrified|concerned|unsettl(?:ed|ing)|painful)"
+# =============================================================================================
+# Vocabulary shared by several rules. Patterns are matched case-insensitively on the straightened
+# copy of the text; contractions are written to also accept a missing apostrophe ("dont").
+# =============================================================================================
+YOU_RE = r"you(?:'re|re|\s+are)"
+YOU_VE = r"you(?:'ve|ve|\s+have)"
+I_M = r"i(?:'m|m|\s+am)"
+WE_LL = r"we(?:'ll|\s+will|\s+are\s+going\s+to|'re\s+going\s+to)"
+I_LL = r"i(?:'ll|\s+will|'m\s+going\s+to|\s+am\s+going\s+to)"
+IT_S = r"(?:it's|its|it\s+is)"
+THAT_S = r"(?:that's|thats|that\s+is)"
+# "really", "quite a bit", "so very": up to three softeners or intensifiers.
+INTENS = (
+    r"(?:(?:quite|really|very|so|a\s+bit|a\s+little|a\s+lot|pretty|rather|clearly|incredibly|"
+    r"terribly|awfully|more|much|obviously|absolutely|completely|totally|feeling)\s+){0,3}"
 )
-_RULES_SRC: list[tuple[str, str | None, str]] = [
-    # --- empathy (NURSE) ----------------------------------------------------------------
-    (
+# Feelings a clinician may name.
+EMOTION = (
+    r"(?:worried|worry|worrying|anxious|anxiety|scared|frightened|afraid|terrified|fearful|fear|"
+    r"nervous|upset|upsetting|sad|sadness|low|down|depressed|angry|anger|cross|frustrated|"
+    r"frustration|annoyed|irritated|overwhelmed|guilty|guilt|ashamed|shame|embarrassed|hopeless|"
+    r"helpless|lonely|stressed|distressed|disappointed|confused|shocked|shaken|devastated|"
+    r"exhausted|worn\s+out|drained|run\s+down|heartbroken|grieving|hurt|fed\s+up|unsettled|"
+    r"uneasy|tearful|panicky|panicked|on\s+edge|relieved|relaxed|tense|concerned|rattled|"
+    r"weighing\s+on\s+you|getting\s+to\s+you|taking\s+its\s+toll)"
+)
+# How a situation can be for the patient ("that must be hard").
+HARD = (
+    r"(?:hard|difficult|tough|awful|horrible|terrible|frightening|scary|terrifying|exhausting|"
+    r"upsetting|overwhelming|stressful|worrying|lonely|painful|devastating|distressing|a\s+shock|"
+    r"a\s+lot|hard\s+work|rough|frustrating|confusing|unsettling|heartbreaking|a\s+worry|"
+    r"a\s+strain|draining|isolating|not\s+easy|no\s+fun)"
+)
+# Stems of feeling words, for "tell me more about what's worrying you".
+EMO_STEM = (
+    r"(?:worr|fear|afraid|scar|frighten|concern|upset|feel|anxi|nervous|sad|ang|guilt|panic)\w*"
+)
+
+
+class _Rule:
+    """One rule: a code (and NURSE subtype), its alternative patterns and optional guards."""
+
+    __slots__ = ("code", "subtype", "patterns", "guards")
+
+    def __init__(
+        self,
+        code: str,
+        subtype: str | None,
+        patterns: tuple[str, ...],
+        guards: tuple[str, ...] = (),
+    ) -> None:
+        self.code = code
+        self.subtype = subtype
+        self.patterns = patterns  # alternatives, joined with "|"
+        self.guards = guards  # names of checks in _passes_guards()
+
+
+# =============================================================================================
+# The phrase rules, grouped by code. Question FORM (open/closed) and jargon are handled by code
+# further down, not by these tables.
+# =============================================================================================
+_RULES: tuple[_Rule, ...] = (
+    # ---- empathy: Naming the emotion ----------------------------------------------------
+    _Rule(
         "empathy",
         "naming",
-        rf"\b(?:(?:it )?(?:sounds|seems|looks) (?:like|as if|as though)?[^.?!]{{0,40}}?\b{EMOTION}\b|"
-        rf"(?:i can|i) (?:see|hear|tell|sense) (?:that |how )?[^.?!]{{0,40}}?\b{EMOTION}\b|"
-        rf"you (?:seem|sound|look|must (?:be|feel)|(?:'re|are) (?:really |very |feeling )?){EMOTION}\b|"
-        rf"(?:that|this|it) must (?:be|feel|have been) (?:so |really |very )?{EMOTION}\b|"
-        rf"(?:that|this) (?:is|'s) (?:a lot|so much) to (?:take in|deal with|cope with))",
+        (
+            # "you sound worried", "you seem quite anxious", "you look frightened"
+            rf"\byou\s+(?:(?:sound|seem|look|appear)s?\s+(?:to\s+be\s+)?|must\s+(?:be|feel)\s+){INTENS}{EMOTION}\b",
+            # "it sounds like you've been really worried", "sounds as though you're feeling guilty"
+            rf"\b(?:sounds|seems|looks)\s+(?:like|as\s+if|as\s+though)\s+you\S*\s+"
+            rf"(?:[\w']+\s+){{0,3}}?{EMOTION}\b",
+            # "it looks like this has really shaken you"
+            r"\b(?:sounds|seems|looks)\s+(?:like|as\s+if)\s+(?:this|that|it)\s+(?:has|'s)\s+"
+            r"(?:really\s+)?(?:shaken|upset|frightened|scared|worried|rattled|thrown)\s+you\b",
+            # "I can see you're upset", "I can hear how exhausted you are"
+            rf"\bi\s+can\s+(?:see|tell|hear|sense)\s+(?:that\s+)?(?:[\w']+\s+){{0,3}}?{EMOTION}\b",
+            # "I'm sensing some worry", "I get the sense you're frustrated", "I notice you seem angry"
+            rf"\b{I_M}\s+(?:sensing|picking\s+up(?:\s+on)?)\s+(?:some\s+|a\s+lot\s+of\s+|a\s+bit\s+of\s+)?{EMOTION}\b",
+            rf"\bi\s+(?:get|have)\s+the\s+(?:sense|feeling|impression)\s+(?:that\s+)?(?:[\w']+\s+){{0,4}}?{EMOTION}\b",
+            rf"\bi\s+notice[d]?\s+(?:that\s+)?you\s+(?:[\w']+\s+){{0,3}}?{EMOTION}\b",
+            # "I imagine you're feeling nervous", "I know you're scared"
+            rf"\bi\s+(?:imagine|guess|suspect|know)\s+(?:that\s+)?you(?:'re|\s+are|'ve\s+been|\s+have\s+been|"
+            rf"'d\s+be|\s+might\s+be|\s+must\s+be|\s+feel)\s+{INTENS}{EMOTION}\b",
+        ),
     ),
-    (
+    _Rule(
+        "empathy",
+        "naming",
+        # "You're worried about the colour of your urine." A statement that opens the sentence.
+        (
+            rf"\b(?:{YOU_RE}|{YOU_VE}\s+been)\s+(?:feeling\s+)?{INTENS}{EMOTION}\b",
+            # "you feel like nobody is listening"
+            r"\byou(?:'re|\s+are)?\s+feel(?:ing)?\s+(?:like|as\s+if|as\s+though|that)\b[^.;!?]{0,80}",
+        ),
+        guards=("sentence_start", "statement"),
+    ),
+    # ---- empathy: Understanding (legitimising, normalising) --------------------------------
+    _Rule(
         "empathy",
         "understanding",
-        r"\b(?:i (?:can |completely |totally |really )?understand(?: why| how| that)?|"
-        r"anyone (?:would|in your (?:position|shoes|situation) would)|"
-        r"(?:it|that) makes (?:complete |total |perfect )?sense|(?:that's|that is|it's|it is) "
-        r"(?:completely |totally |very )?(?:understandable|natural|normal) to|no wonder|"
-        r"(?:that's|that is) (?:completely |totally )?understandable|"
-        r"lots of people (?:feel|would feel|in your))",
+        (
+            # "I can understand why...", "I understand how frustrating..."
+            r"\bi\s+(?:can\s+|do\s+|completely\s+|totally\s+|fully\s+|really\s+)*understand"
+            r"(?:\s+(?:why|how|that|what|your)\b|\s*[.,!;]|\s*$)",
+            # "that makes sense", "it makes complete sense that..."
+            r"\b(?:that|it|this)\s+makes\s+(?:complete\s+|total\s+|perfect\s+|a\s+lot\s+of\s+)?sense\b",
+            # "it's completely understandable", "it's normal to feel like this", "it's okay to cry"
+            rf"\b(?:{IT_S}|{THAT_S})\s+{INTENS}understandable\b",
+            rf"\b(?:{IT_S}|{THAT_S})\s+{INTENS}(?:normal|natural|ok|okay|alright|all\s+right|common|fine)"
+            r"\s+(?:to\s+(?:feel|be|cry|want|worry|get|find|have\s+(?:(?:these|those|some|lots\s+of|so\s+many)\s+)?"
+            r"(?:questions|worries|doubts|concerns|mixed\s+feelings|feelings|second\s+thoughts|fears))|that\s+you|"
+            r"for\s+(?:you|people|anyone|parents))\b",
+            r"\b(?:a\s+)?(?:normal|natural|common|understandable)\s+(?:reaction|response|way\s+to\s+feel)\b",
+            # "that must be really hard", "that must have been terrifying", "that sounds tough"
+            rf"\bmust(?:'ve|\s+have)?\s+(?:be|been|feel)\s+{INTENS}{HARD}\b",
+            rf"\b(?:that|it|this)\s+(?:sounds|would\s+(?:be|have\s+been)|"
+            rf"'d\s+be|(?:has|'s)\s+been)\s+{INTENS}{HARD}\b",
+            # "that's a lot to deal with", "it's hard to hear this"
+            rf"\b(?:{THAT_S}|{IT_S}|this\s+is)\s+(?:such\s+|quite\s+|so\s+)?(?:a\s+lot|so\s+much)\s+to\s+"
+            r"(?:take\s+in|deal\s+with|cope\s+with|carry|handle|manage|process)",
+            rf"\b(?:{IT_S}|this\s+is|that's)\s+(?:so\s+|really\s+)?(?:hard|difficult|tough)\s+to\s+"
+            r"(?:hear|take\s+in|accept|talk\s+about)",
+            # normalising: "anyone would be worried", "lots of parents feel the same"
+            r"\b(?:anyone|anybody|(?:most|some)\s+(?:\w+\s+)?people|(?:lots|a\s+lot|plenty)\s+of\s+(?:\w+\s+){0,2}?"
+            r"(?:people|parents|patients|dads|mums|mothers|fathers|men|women|carers|families)|"
+            r"many\s+(?:\w+\s+)?(?:people|parents|patients))\s+(?:in\s+(?:your|that|this)\s+\w+\s+)?"
+            r"(?:would|do|feel|find|worry|struggle|go\s+through)\b",
+            r"\bno\s+wonder\b",
+            # "I'd feel the same", "I'd be worried too"
+            rf"\bi(?:'d|\s+would)\s+(?:have\s+been|have\s+felt|feel|be)\s+(?:just\s+|exactly\s+)?"
+            rf"(?:the\s+same|{EMOTION}\s+too)\b",
+            r"\bi\s+can\s+(?:only\s+)?imagine\s+(?:how|what|that|it)\b",
+            # "I realise this is a lot", "I know that wasn't easy", "I know the waiting is hard"
+            r"\bi\s+(?:realise|realize|appreciate)\s+(?:that\s+)?(?:this|that|it|how|you|what)\b",
+            rf"\bi\s+know\s+(?:that\s+)?(?:this|that|it|the\s+\w+|how\s+\w+)(?:'s|\s+is|\s+was|\s+has\s+been|"
+            rf"\s+can\s+be|\s+isn't|\s+wasn't|\s+must\s+be)\s+(?:not\s+)?{INTENS}(?:{HARD}|easy)\b",
+            r"\bi\s+hear\s+you\b(?!\s+say)",
+            r"\b(?:this|that|it)(?:\s+isn't|\s+is\s+not|\s+wasn't|\s+was\s+not|'s\s+not)\s+what\s+you\s+"
+            r"(?:wanted|were\s+hoping|hoped|expected)\s+to\s+hear\b",
+        ),
     ),
-    (
+    # ---- empathy: Respecting (praise, acknowledging effort and strength) ---------------------
+    _Rule(
         "empathy",
         "respecting",
-        r"\b(?:you(?:'ve| have) (?:coped|done|managed|been through) (?:with )?(?:so |really )?(?:well|a lot|so much|"
-        r"brilliantly|a great deal|amazingly)|i (?:really )?(?:admire|respect)|(?:that|it) (?:takes|took) "
-        r"(?:real )?courage|thank you for (?:telling|sharing|being (?:so )?(?:honest|open))|"
-        r"you(?:'ve| have) been (?:very |so |really )?(?:brave|strong))",
+        (
+            # "you've done really well", "you've worked so hard", "you've done the right thing"
+            rf"\b{YOU_VE}\s+(?:done|coped|managed|handled\s+(?:this|it|things)|worked|been\s+doing)\s+"
+            r"(?:\w+\s+){0,2}?(?:well|brilliantly|amazingly|fantastically|wonderfully|great|"
+            r"a\s+(?:great|fantastic|brilliant|good)\s+job|an?\s+(?:amazing|incredible)\s+job|hard|"
+            r"the\s+right\s+thing)\b",
+            r"\bwell\s+done\b",
+            rf"\b{YOU_VE}\s+(?:really\s+)?(?:stuck\s+with\s+it|kept\s+going|persevered|not\s+given\s+up)\b",
+            rf"\b{I_M}\s+(?:really\s+|so\s+|very\s+)?(?:impressed|amazed|struck|proud)\s+(?:by|with|at|of|how)\b",
+            r"\bi\s+(?:really\s+|genuinely\s+|truly\s+)?(?:admire|respect)\b",
+            r"\b(?:takes|took|taken|shown|showing|show)\s+(?:a\s+lot\s+of\s+|real\s+|great\s+|so\s+much\s+|such\s+)?"
+            r"(?:courage|strength|guts|bravery|determination|resilience)\b",
+            rf"\b{YOU_RE}\s+doing\s+(?:so\s+|really\s+|very\s+|incredibly\s+)?(?:well|great|brilliantly|amazingly|"
+            r"a\s+(?:great|fantastic|brilliant|good)\s+job)\b",
+            # thanking for a disclosure
+            r"\bthank(?:s|\s+you)(?:\s+so\s+much|\s+very\s+much)?\s+for\s+(?:telling|sharing|trusting|"
+            r"letting\s+me\s+know|being\s+(?:so\s+|this\s+)?(?:honest|open))",
+            rf"\b{YOU_RE}\s+(?:clearly\s+|obviously\s+|such\s+)?(?:an?\s+)?(?:very\s+|really\s+|so\s+|incredibly\s+)?"
+            r"(?:devoted|dedicated|caring|strong|brave|resilient|determined|committed|loving)\b",
+            rf"\b{YOU_VE}\s+(?:coped\s+with|dealt\s+with|been\s+through)\s+(?:so\s+much|a\s+lot|such\s+a\s+lot|an\s+awful\s+lot|a\s+great\s+deal)",
+            r"\byou\s+know\s+(?:your|yourself|him|her|them)\s+(?:\w+\s+){0,2}?(?:better|best)\b",
+            r"\bwith\s+(?:real\s+|such\s+|great\s+|so\s+much\s+)?(?:grace|dignity|courage)\b",
+            rf"\b{IT_S}\s+clear\s+how\s+much\s+(?:thought|effort|care|work)\b",
+            rf"\b{YOU_VE}\s+(?:clearly\s+|obviously\s+)?(?:thought\s+(?:so\s+|really\s+)?hard|put\s+(?:so\s+much|a\s+lot))",
+        ),
     ),
-    (
+    # ---- empathy: Supporting (partnership, not leaving the patient alone) -------------------
+    _Rule(
         "empathy",
         "supporting",
-        r"\b(?:we(?:'ll| will| can) (?:work|get|go|face|deal with|sort) (?:through )?(?:this|it|that)"
-        r"(?: out)? together|(?:i'm|i am|i'll be|i will be) (?:here|with you|alongside you)|"
-        r"you(?:'re| are) not (?:on your own|alone)|we(?:'ll| will) support you|"
-        r"i(?:'ll| will) (?:help|support) you|we(?:'re| are) in this together)",
+        (
+            rf"\b(?:{I_LL}|{WE_LL})\s+(?:be\s+)?(?:with\s+you|here\s+for\s+you|by\s+your\s+side|alongside\s+you)\b",
+            r"\bevery\s+step\s+of\s+the\s+way\b",
+            # "we'll get through this together", "let's figure this out together" (not "decide together")
+            r"\b(?:we|i|let's|let\s+us)\b(?:(?!\b(?:decide|choose|pick)\b)[^.;?!]){0,40}?\btogether\b",
+            rf"\b(?:{WE_LL}|{I_LL}|we\s+can)\s+(?:find\s+a\s+way|sort\s+(?:it|this|that)\s+out|look\s+after\s+you|"
+            r"support\s+you|help\s+you|be\s+there|keep\s+(?:seeing|an\s+eye\s+on)\s+you|get\s+you\s+through|"
+            r"be\s+here\s+(?:to\s+support|for)\s+you)",
+            rf"\b(?:{I_M}|we(?:'re|\s+are))\s+(?:here\s+(?:to\s+help|for\s+you)|on\s+your\s+side|"
+            r"not\s+going\s+anywhere|in\s+this\s+together)",
+            r"\byou\s+(?:won't|will\s+not|don't\s+have\s+to|aren't|are\s+not|'re\s+not)\s+(?:be\s+)?"
+            r"(?:on\s+your\s+own|alone|face\s+(?:this|it)\s+alone|go\s+through\s+(?:this|it)\s+alone)",
+            r"\b(?:the\s+team|we|i)\s+(?:will|'ll|are\s+going\s+to|'re\s+going\s+to)\s+(?:support|look\s+after|help)\s+you\b",
+            r"\bi\s+can\s+promise\s+(?:you\s+)?(?:that\s+)?(?:we|i)\b",
+            rf"\b(?:call|ring|phone|contact)\s+(?:me|us|the\s+ward|the\s+team)\s+(?:any\s*time|and\s+(?:{WE_LL}|{I_LL}))",
+            rf"\bwhatever\s+(?:happens|you\s+(?:decide|choose)|the\s+results?|they\s+show)[^.;?!]{{0,40}}?\b(?:{WE_LL}|{I_LL})\b",
+        ),
     ),
-    (
+    # ---- empathy: Exploring (inviting more about the feeling) --------------------------------
+    _Rule(
         "empathy",
         "exploring",
-        r"\b(?:tell me (?:more )?about (?:how you(?:'re| are)? ?feel|the (?:worry|fear|feeling)|your "
-        r"(?:worr|fear|feeling|concern))|what (?:worries|frightens|scares|concerns|upsets) you(?: most)?|"
-        r"how (?:are|do|have) you (?:been )?feel(?:ing)? (?:about|since)|what(?:'s| is) (?:worrying|"
-        r"bothering|troubling|upsetting) you|what(?:'s| is) on your mind|how (?:has|is) (?:this|that|it) "
-        r"(?:been )?(?:affecting|for) you|what (?:goes|went) through your mind)",
+        (
+            rf"\bmore\s+about\s+(?:[\w']+\s+){{0,3}}?{EMO_STEM}",
+            r"\bwhat\s+(?:are|were)\s+you\s+(?:most\s+|really\s+)?(?:worried|afraid|scared|frightened|anxious|"
+            r"nervous|concerned)\b",
+            r"\bwhat\s+(?:worries|scares|frightens|concerns|upsets|bothers|troubles)\s+you\b",
+            r"\bwhat(?:'s|s|\s+is|\s+has\s+been|\s+was)?(?:\s+been)?\s+(?:the\s+)?(?:scariest|hardest|worst|"
+            r"toughest|most\s+(?:worrying|difficult|frightening|upsetting))\b",
+            r"\bwhat(?:'s|\s+is)\s+(?:behind|underneath|under)\s+(?:that|the|your|this)\s+"
+            r"(?:worry|fear|feeling|anger|concern)",
+            r"\bhow\s+(?:has|is|have)\s+(?:all\s+)?(?:this|that|it|things)\s+(?:been\s+)?(?:affecting|affected|making)\s+you\b",
+            r"\bwhat(?:'s|\s+is|\s+has)(?:\s+been)?\s+(?:on|going\s+through)\s+your\s+mind\b",
+            r"\bwhat\s+(?:goes|went|is\s+going)\s+through\s+your\s+mind\b",
+            r"\bwhat(?:'s|\s+is)\s+(?:upsetting|worrying|bothering|troubling|frightening|scaring)\s+you\b",
+        ),
     ),
-    # --- reflection ---------------------------------------------------------------------
-    (
+    # ---- reflection: strong markers (also inside a checking question) ------------------------
+    _Rule(
         "reflection",
         None,
-        r"(?:^|[.!?]\s+|,\s*)(?:so,? (?:you|your|it'?s|the|what)|you(?:'re| are) saying|what i(?:'m| am) "
-        r"hearing|if i(?:'ve| have)? (?:got|understand) (?:this|that|you) right|it sounds like you|"
-        r"sounds like you|in other words,? you|you(?:'ve| have) (?:noticed|found|been)|"
-        r"you feel (?:that|like))",
+        (
+            rf"\b(?:so\s+(?:what\s+)?)?{YOU_RE}\s+saying\b",
+            rf"\bwhat\s+{I_M}\s+hearing\b",
+            rf"\b{YOU_RE}\s+telling\s+me\b",
+            rf"\bfrom\s+what\s+(?:{YOU_RE}|{YOU_VE})\s+(?:saying|said|told\s+me)\b",
+            rf"\bwhat\s+{YOU_RE}\s+(?:saying|describing)\s+is\b",
+            r"\bif\s+i(?:'ve|\s+have)?\s+(?:understood|got\s+(?:this|that|it|you)\s+right|heard\s+(?:you\s+)?(?:right|correctly))",
+            r"\b(?:let\s+me|just\s+to|can\s+i|to)\s+(?:just\s+)?(?:check|make\s+sure|see\s+if)\s+(?:that\s+)?"
+            r"i(?:'ve|\s+have)?\s+(?:got|understood|heard)\b",
+            r"\b(?:to\s+sum\s+up|to\s+summari[sz]e|in\s+summary|let\s+me\s+(?:just\s+)?(?:summari[sz]e|sum\s+up|recap)|"
+            r"just\s+to\s+recap|to\s+recap|so\s+far\s+you(?:'ve|\s+have)\s+told\s+me)\b",
+            r"\bin\s+other\s+words,?\s+(?:you|your|the|it|things)\b",
+            # "it sounds like things have been busy" (not "it sounds like a virus")
+            r"\b(?:sounds|seems)\s+(?:like\s+|as\s+(?:if|though)\s+|that\s+)?(?:you|your|things|work|home|life|"
+            r"it(?:'s|\s+has)\s+been|the\s+\w+(?:\s+\w+)?\s+(?:is|are|has|have|was|were|keeps?))\b",
+        ),
     ),
-    # --- agenda -------------------------------------------------------------------------
-    (
+    # ---- reflection: "So the pain started after...", "You've had this since..." (statements) --
+    _Rule(
+        "reflection",
+        None,
+        (
+            r"\bso,?\s+(?:you|your|you've|youve|you're|it's|its|it|the|that's|thats|there's|she|he|they|"
+            r"her|his|their|this|\w+ing)\b(?!\s+(?:plan|next|idea|best|treatment|aim|way|options?)\b)"
+            r"[^.;!?]{0,80}",
+            rf"\b{YOU_VE}\s+(?:been|had|noticed|found|felt|tried|mentioned|said)\b(?!\s+through\b)"
+            r"[^.;!?]{0,80}",
+            rf"\b{YOU_RE}\s+(?:finding|struggling|noticing|thinking|not\s+sure|still\s+\w+ing|managing|trying)\b"
+            r"[^.;!?]{0,80}",
+        ),
+        guards=("sentence_start", "statement"),
+    ),
+    # ---- agenda: asking for ALL the patient's concerns ---------------------------------------
+    _Rule(
         "agenda",
         None,
-        r"\b(?:(?:is there |was there |anything |something )?(?:anything|something) else(?: you| that|"
-        r" on your| we| to| i)?|what else|any other (?:concerns|worries|things|issues|questions)|"
-        r"other (?:things|concerns|worries) (?:you|on your)|(?:all|everything) (?:you(?:'d| would) like|"
-        r"you want(?:ed)?) to (?:talk|cover|discuss|get)|what (?:would|did) you (?:like|want) to "
-        r"(?:talk about|cover|discuss|get out of) (?:today|this)|what brings you in)",
+        (
+            # "what else?", "anything else you wanted to cover today?", not "anything else, like vitamins"
+            r"\b(?:what|anything|something)\s+else\b(?=\s*(?:[?.!;]|$)|\s+(?:you(?:'d|\s+would)|you\s+want|"
+            r"did\s+you|do\s+you|(?:(?:that|which)(?:'s|\s+is|\s+has)?\s+)?(?:(?:is|are|has|have)\s+)?(?:been\s+)?"
+            r"(?:there|on\s+your\s+mind|bothering|worrying|troubling|concerning)|(?:that\s+)?you(?:'re|\s+are)\s+(?:worried|concerned)|we\s+(?:should|need)|"
+            r"i\s+(?:should|need\s+to)|to\s+(?:talk|discuss|cover|mention|add|raise|bring|go|sort)|as\s+well|"
+            r"today|for\s+today|besides|you(?:'ve|\s+have)\s+(?:brought|come|got)|going\s+on))",
+            r"\b(?:any|what|are\s+there(?:\s+any)?|were\s+there(?:\s+any)?)\s+other\s+"
+            r"(?:concerns|worries|things|issues|problems|questions)\b",
+            r"\bwhat\s+(?:would|did|do)\s+you\s+(?:like|want)\s+to\s+(?:talk\s+about|discuss|cover|go\s+through|"
+            r"focus\s+on|sort\s+out|get\s+through|look\s+at)\b",
+            r"\b(?:make|write|start)\s+a\s+list\b|\ball\s+the\s+things\s+you\b|"
+            r"\beverything\s+you(?:'d|\s+would)?\s+(?:like|want)\b",
+        ),
     ),
-    # --- ask permission -----------------------------------------------------------------
-    (
+    # ---- asking permission ---------------------------------------------------------------
+    _Rule(
         "ask_permission",
         None,
-        r"\b(?:(?:is it|would it be|will it be) (?:ok|okay|alright|all right|fine) (?:if|to|with you)|"
-        r"may i|(?:can|could) i (?:ask|explain|tell|share|talk|examine|check|suggest|go through|have a)|"
-        r"would you like me to|would it help (?:if|to)|do you mind (?:if|me)|would you mind (?:if|me)|"
-        r"shall i (?:explain|go through|tell|talk)|is now a good time|are you happy for me to|"
-        r"how much (?:would you like|do you want) to know)",
+        (
+            r"\b(?:is|would|will)\s+it\s+(?:be\s+)?(?:ok|okay|alright|all\s+right|fine)\s+(?:with\s+you\s+)?"
+            r"(?:if|for\s+me|to)\b",
+            r"\b(?:do|would)\s+you\s+mind\s+if\b",
+            r"\b(?:ok|okay|alright|all\s+right)\s+(?:with\s+you\s+)?(?:if\s+i|for\s+me\s+to)\b",
+            r"\bmay\s+i\b",
+            r"\b(?:can|could)\s+i\s+(?:just\s+|quickly\s+)?(?:ask|have\s+a\s+(?:look|feel|listen|quick)|examine|"
+            r"check|take|feel|listen|share|tell\s+you|explain|talk|go\s+through|speak|bring|suggest|offer|"
+            r"look|pop|show)\b",
+            r"\b(?:are|would)\s+you\s+(?:be\s+)?(?:happy|ok|okay|comfortable|alright|all\s+right)\s+"
+            r"(?:for\s+me|with\s+me|if\s+i|for\s+(?:us|the))\b",
+            r"\b(?:would|do)\s+you\s+(?:like|want)\s+me\s+to\b",
+            r"\b(?:is|would|will)\s+that\s+(?:be\s+)?(?:ok|okay|alright|all\s+right|fine)(?:\s+with\s+you)?\s*\?",
+            r"\bwould\s+it\s+help\s+if\s+i\b",
+            r"\bis\s+(?:now|this)\s+a\s+(?:good|ok|okay|convenient|bad)\s+time\b",
+            r"\bwith\s+your\s+permission\b|\b(?:do|can|may)\s+i\s+have\s+your\s+permission\b",
+            rf"\bif\s+(?:{THAT_S}|{IT_S})\s+(?:ok|okay|alright|all\s+right|fine)(?:\s+with\s+you)?\b",
+            rf"\bif\s+{YOU_RE}\s+(?:happy|ok|okay|comfortable)\s+(?:for\s+me\s+)?(?:to|with)\b",
+            r"\bshall\s+i\s+(?:explain|go\s+through|tell|talk|start|examine|check)\b",
+        ),
     ),
-    # --- teach-back ---------------------------------------------------------------------
-    (
+    # ---- teach-back: the patient explains the plan back -------------------------------------
+    _Rule(
         "teach_back",
         None,
-        r"\b(?:in your own words|(?:back to me)|(?:can|could|would) you (?:tell|show|explain) me how "
-        r"you(?:'ll| will| are going to|'re going to)|just to (?:make sure|check|be sure) (?:that )?i(?:'ve| have)? "
-        r"(?:explained|been clear)|to (?:make sure|check) i explained|what will you (?:tell|say to) "
-        r"(?:your|the)|how are you going to (?:take|use)|tell me what you(?:'ll| will) do)",
+        (
+            r"\bin\s+your\s+own\s+words\b",
+            r"\b(?:explain|tell|say|repeat|go\s+over|run\s+through|talk)\s+(?:[\w']+\s+){0,3}?back\s+to\s+me\b",
+            r"\b(?:explain|tell|say|repeat)\s+(?:it|that|this|them)\s+back\b",
+            # "just so I know I explained it well", "to make sure I've been clear"
+            r"\b(?:make\s+sure|check|know|sure|confirm|see\s+(?:if|whether))\s+(?:that\s+)?i(?:'ve|\s+have)?\s+"
+            r"(?:explained|been\s+clear|made\s+(?:it|that|this|things|myself)\s+clear|got\s+(?:it|that|this|things)\s+across|"
+            r"(?:haven't|have\s+not|didn't|did\s+not)\s+(?:confused|muddled|lost)|did\s+(?:it|that|a\s+good\s+job))",
+            r"\bwhat\s+(?:will|would|are)\s+you\s+(?:going\s+to\s+)?(?:tell|say\s+to|explain\s+to)\s+(?:your|the)\s+\w+",
+            r"\b(?:tell|show)\s+me\s+how\s+you(?:'ll|'d|\s+will|\s+would|\s+are\s+going\s+to|'re\s+going\s+to)\s+"
+            r"(?:take|use|do|give|manage|inject|draw|put|check|apply)\b",
+            r"\bwhat\s+will\s+you\s+do\s+(?:if|when)\b",
+            r"\bhow\s+(?:will|are)\s+you\s+(?:going\s+to\s+)?(?:take|use)\s+(?:it|them|the|these|this|your)\b",
+        ),
     ),
-    # --- offer choice -------------------------------------------------------------------
-    (
+    # ---- offering a choice -------------------------------------------------------------------
+    _Rule(
         "offer_choice",
         None,
-        r"\b(?:(?:there are|we have|you have) (?:a (?:few|couple of)|several|some|two|three|four|"
-        r"different) (?:options|choices|ways|paths|approaches|possibilities)|(?:one|another|the other|"
-        r"a second|a third) option (?:is|would be)|you could (?:either|choose)|we could either|"
-        r"(?:the )?choice is yours|options include|or we could|or you could|we could (?:try|start)[^.?!]{0,60}\bor\b)",
+        (
+            # "there are a few options", "there are two main ways to treat this" (not "only one option")
+            r"\bthere\s+(?:are|'re|is|'s)\s+(?:a\s+few|a\s+couple\s+of|two|three|several|some|other|different|"
+            r"a\s+number\s+of|a\s+range\s+of)\s+(?:\w+\s+)?(?:options|choices|ways|approaches|treatments|"
+            r"routes|possibilities|paths)\b",
+            r"\b(?:we|you)\s+have\s+(?:two|three|a\s+few|several|some|a\s+couple\s+of)\s+(?:\w+\s+)?(?:options|choices|"
+            r"ways|approaches|routes|possibilities|paths)\b",
+            # "some people choose surgery, others prefer to wait"
+            r"\b(?:some|many)\s+(?:\w+\s+)?(?:people|patients|women|men|parents)\s+(?:choose|prefer|opt|decide|go\s+for)\b"
+            r"[^.;?!]{0,60}?\bothers\b",
+            r"\b(?:we|you)\s+(?:can|could|might)\s+either\b",
+            # "we could wait or operate"; "you could ... or" needs a verb after "or" ("a cold or flu" is not)
+            r"\bwe\s+(?:can|could|might)\s+(?!be\b)[^.;?!]{3,80}?\bor\s+(?!not\b)\w+",
+            r"\byou\s+(?:can|could|might)\s+[^.;?!]{3,80}?\bor\s+(?:we|you|to|go|wait|try|have|add|start|stop|"
+            r"keep|carry|see|take|leave|switch|use|book|come|watch|just)\b",
+            r"(?<!only\s)\b(?:one|another|the\s+other|a\s+second|a\s+third|the\s+first|the\s+second)\s+"
+            r"(?:option|choice|possibility|approach)\b",
+            rf"\b(?:{IT_S}|{THAT_S})\s+(?:entirely\s+|completely\s+|totally\s+|really\s+|ultimately\s+)?"
+            r"(?:your\s+(?:choice|decision|call)|up\s+to\s+you)",
+            r"\b(?:the\s+)?(?:choice|decision)\s+is\s+(?:entirely\s+|completely\s+|ultimately\s+)?(?:yours|up\s+to\s+you)",
+            r"\b(?:choose|pick|decide|choice)\s+between\b|\boption\s+(?:a|b|1|2|one|two)\b",
+            r"\b(?:no|isn't\s+a|not\s+a)\s+(?:single\s+)?right\s+(?:answer|choice)\b",
+            # "would you prefer a morning or an afternoon appointment?"
+            r"\b(?:would\s+you\s+(?:prefer|rather|like)|do\s+you\s+prefer|which\s+(?:would|do|one|of))\b"
+            r"[^.;?!]{0,60}?\bor\b",
+        ),
     ),
-    # --- elicit preferences --------------------------------------------------------------
-    (
+    # ---- eliciting preferences, values, goals ------------------------------------------------
+    _Rule(
         "elicit_preferences",
         None,
-        r"\b(?:what matters (?:most )?to you|what(?:'s| is) (?:most )?important to you|what would you "
-        r"prefer|which (?:option|one|of these) (?:feels|sounds|seems|suits|would you)|how do you feel "
-        r"about (?:these|the|those) options|what are your thoughts (?:on|about)|what would you like to "
-        r"do|do you have a preference|what would suit you|what do you think (?:about|would|is)|"
-        r"which would you (?:prefer|choose|like))",
+        (
+            r"\bwhat\s+matters\s+(?:most\s+)?(?:to\s+you|most)\b",
+            r"\bwhat(?:'s|s|\s+is|\s+would\s+be|\s+will\s+be)\s+(?:the\s+)?(?:most\s+|really\s+)?important\s+"
+            r"(?:to|for)\s+you\b",
+            r"\b(?:do\s+you\s+have|have\s+you\s+got)\s+(?:a\s+|any\s+)?(?:preference|preferences|strong\s+feelings)\b",
+            r"\bwhat\s+would\s+you\s+(?:prefer|rather|like\s+to\s+do|most\s+like|want\s+to\s+do|choose)\b",
+            r"\b(?:would|do)\s+you\s+(?:prefer|rather)\b",
+            r"\bwould\s+you\s+want\b",
+            r"\bwhich\s+(?:would|do|will)\s+you\s+(?:prefer|choose|want|like|pick)\b",
+            r"\bwhich\s+(?:[\w']+\s+){0,4}?(?:feels|seems|sounds|suits|would\s+suit|fits|works)\b",
+            r"\bhow\s+(?:do|would)\s+you\s+feel\s+about\b",
+            r"\bwhat\s+are\s+your\s+(?:thoughts|feelings|views)\s+(?:on|about)\b",
+            r"\bwhat\s+do\s+you\s+(?:think|make)\s+(?:about|of)\b",
+            r"\bhow\s+does\s+(?:that|this|the|it)(?:\s+\w+)?\s+(?:sit|sound|feel)\s+(?:with|to|for)\s+you\b",
+            r"\bwhat\s+(?:are|were|is)\s+(?:you|your)\s+(?:hoping|hopes|goals|priorities|wishes|expectations)\b",
+            r"\bwhat\s+do\s+you\s+hope\b",
+            r"\b(?:would|are)\s+you\s+(?:be\s+)?open\s+to\b",
+        ),
     ),
-    # --- premature reassurance ------------------------------------------------------------
-    (
+    _Rule(
+        "elicit_preferences",
+        None,
+        # "...what you'd want if your heart stopped?" -- but "you'd rather avoid surgery" is a report
+        (r"\byou(?:'d|\s+would)\s+(?:really\s+)?(?:prefer|rather|want)\b",),
+        guards=("question",),
+    ),
+    # ---- premature reassurance -----------------------------------------------------------
+    _Rule(
         "premature_reassurance",
         None,
-        r"\b(?:(?:don't|dont|do not) (?:you )?worry(?!,? about (?:the|that|this) (?:form|forms|paperwork|"
-        r"bill|cost|parking|time|appointment|letter))|(?:i'm|i am) sure (?:it's|it is|it'll|it will "
-        r"be|you'll|you will be) (?:nothing|fine|ok|okay|alright)|nothing to worry about|(?:it's|it is) "
-        r"(?:probably|almost certainly|surely) nothing|(?:everything|it) will be (?:fine|ok|okay|alright)|"
-        r"you(?:'ll| will) be (?:fine|ok|okay|alright)|no need to worry|(?:it's|it is) (?:just|only) "
-        r"(?:stress|anxiety|nerves|a virus|indigestion|your age|wear and tear)|nothing serious)",
+        (
+            # "don't worry" -- but not "don't worry if you miss a dose" / "about the form"
+            r"\b(?:don'?t|do\s+not)\s+(?:you\s+)?worry\b(?!\s*,?\s*(?:if|about\s+(?:the\s+|that\s+|this\s+|your\s+|"
+            r"a\s+|any\s+)?(?:form|forms|paperwork|parking|ticket|bill|bills|cost|time|appointment|letter|"
+            r"booking|referral|mess|spelling|details|names?|questionnaire|wait|waiting|queue|car|keys|coat|"
+            r"shoes|being\s+late|getting|me|us|asking|calling|ringing|phoning|bringing)\b))",
+            r"\btry\s+(?:not\s+to|and\s+not|to\s+not)\s+worry\b",
+            rf"\b{I_M}\s+(?:sure|certain|confident)\s+[^.;?!]{{0,30}}?\b(?:nothing|fine|ok|okay|alright|"
+            r"all\s+right|harmless|clear|normal|negative|benign|just\s+\w+)\b",
+            r"\b(?:there's|theres|there\s+is|you've\s+got|you\s+have)\s+(?:no|nothing)\s+(?:need\s+)?to\s+worry\b",
+            r"\bnothing\s+to\s+worry\s+about\b",
+            r"\bno\s+need\s+(?:to|for\s+you\s+to)\s+(?:worry|be\s+(?:worried|scared|anxious|frightened))\b",
+            r"\beverything(?:'s|\s+is)?\s+(?:going\s+to|gonna|will|'ll)\s+be\s+(?:absolutely\s+|totally\s+)?"
+            r"(?:fine|ok|okay|alright|all\s+right|good)\b",
+            r"\b(?:it|you|things|this)(?:'ll|ll|\s+will|\s+are\s+going\s+to|'re\s+going\s+to|'s\s+going\s+to|"
+            r"\s+is\s+going\s+to)\s+be\s+(?:absolutely\s+|totally\s+|just\s+|perfectly\s+)?"
+            r"(?:fine|ok|okay|alright|all\s+right)\b(?!\s+to\b)",
+            r"\bright\s+as\s+rain\b|\bstop\s+worrying\b|\b(?:don't|do\s+not)\s+lose\s+(?:any\s+)?sleep\b",
+            rf"\b{YOU_RE}\s+(?:absolutely\s+|perfectly\s+|totally\s+|completely\s+)?fine\b(?!\s+to\b)",
+            r"\bi\s+(?:wouldn't|wouldnt|would\s+not)\s+worry\b",
+            rf"\b(?:{IT_S}|{THAT_S})\s+(?:probably\s+|likely\s+|most\s+likely\s+|almost\s+certainly\s+)?nothing\b"
+            r"(?!\s+to\s+do\s+with)",
+            r"\b(?:probably|likely)\s+nothing\b|\bnothing\s+serious\b",
+            rf"\b{IT_S}\s+(?:probably\s+|only\s+|likely\s+)?just\s+(?:stress|anxiety|nerves|a\s+virus|your\s+age|age|"
+            r"a\s+cold|hormones|indigestion|wear\s+and\s+tear|a\s+bug|in\s+your\s+head)\b",
+        ),
+        guards=("not_negated", "not_evidence_based"),
     ),
-    # --- judgmental ---------------------------------------------------------------------
-    (
+    # ---- judgmental: blaming, moralising, labelling --------------------------------------------
+    _Rule(
         "judgmental",
         None,
-        r"\b(?:you should have (?:known|come|done|stopped|listened|thought)|(?:that's|that is|it's|"
-        r"it is|you're|you are|you were being) (?:just |very |so |a bit )?(?:lazy|stupid|silly|"
-        r"irresponsible|ridiculous|careless|foolish|selfish|non-?compliant|difficult)|people like you|"
-        r"you people|your own fault|what did you expect|(?:you )?(?:only )?have (?:only )?yourself to "
-        r"blame|ought to be ashamed|you(?:'re| are) (?:just )?(?:overreacting|exaggerating|making it up)|"
-        r"(?:you|all) [a-z]+s? all (?:drink|smoke|eat)|all drink too much|you(?:'re| are) not (?:even )?"
-        r"trying|(?:why|how) (?:on earth )?(?:didn't|did|would|could) you (?:not )?(?:let|let this|leave|"
-        r"ignore|wait))",
+        (
+            r"\byou\s+(?:really\s+|honestly\s+)?(?:should|ought\s+to)(?:'ve|\s+have|\s+of)\s+"
+            r"(?!been\s+(?:told|given|offered|seen|sent|called|contacted|informed|warned)\b)"
+            r"(?:known|done|come|listened|taken|stopped|thought|been|told|asked|gone|seen|realised|realized|"
+            r"tried|kept|followed|checked|started|made|cut|lost|quit|booked|called|rung)\b",
+            r"\bknown\s+better\b",
+            rf"\b(?:{THAT_S}|{IT_S}|{YOU_RE}|you\s+were|being)\s+(?:being\s+)?(?:just\s+|so\s+|very\s+|really\s+|"
+            r"a\s+bit\s+|incredibly\s+|frankly\s+)?(?:lazy|irresponsible|selfish|stupid|ridiculous|silly|"
+            r"pathetic|careless|reckless|foolish|disgusting|childish|hysterical|dramatic|non-?compliant|"
+            r"in\s+denial|a\s+bad\s+(?:mother|father|parent|patient)|attention-seeking)\b",
+            r"\b(?:people|patients|folks?)\s+like\s+you\b|\byou\s+people\b",
+            r"\b(?:(?:only|just)\s+)?(?:have\s+)?yourself\s+to\s+blame\b|\byour\s+own\s+fault\b|"
+            r"\bbrought\s+(?:this|it)\s+on\s+yourself\b",
+            r"\bwhat\s+(?:did|do)\s+you\s+expect\b",
+            r"\bi\s+(?:told|warned)\s+you\s+(?:last\s+time|before|this\s+would|that\s+this\s+would|so|about\s+this)\b",
+            r"\b(?:can't|cannot|couldn't|can\s+not)\s+be\s+bothered\b",
+            r"\b(?:stop|quit)\s+being\s+(?:so\s+)?\w+",
+            rf"\b{YOU_RE}\s+(?:just\s+|being\s+)?(?:overreacting|exaggerating|making\s+(?:it|this)\s+up)\b",
+            r"\bnon-?compliant\b|\byour\s+own\s+worst\s+enemy\b",
+            r"\btypical\s+(?:smoker|drinker|addict|alcoholic|junkie|teenager|patient|man|woman)\b",
+            r"\bwhy\s+on\s+earth\b|\bhow\s+could\s+you\b",
+            r"\bwhy\s+(?:didn't|did\s+not|didnt|haven't|wouldn't)\s+you\s+(?:just\s+)?(?:come|tell|take|call|"
+            r"listen|do|stop|go|see|book|ring|check|say|mention)\b",
+            r"\bwhy\s+did\s+you\s+(?:leave|wait|let|ignore|stop)\b",
+            r"\bif\s+you(?:'d|\s+had)\s+(?:just\s+)?(?:listened|done\s+what|taken|followed|come\s+in|stopped|bothered)\b",
+        ),
+        guards=("not_negated",),
     ),
-    # --- extra codes (used for matching, not in the benchmark) -----------------------------
-    (
+    # ---- extra codes (matching only; not benchmarked) ------------------------------------------
+    _Rule(
         "summary",
         None,
-        r"\b(?:(?:let me|can i|to) (?:just )?(?:sum(?:marise|marize| up)|recap)|so,? to (?:sum up|recap)|"
-        r"let me check i(?:'ve| have) got)",
+        (
+            r"\b(?:to\s+sum\s+up|to\s+summari[sz]e|in\s+summary|let\s+me\s+(?:just\s+)?(?:summari[sz]e|sum\s+up|recap)|"
+            r"to\s+recap|so\s+far\s+you(?:'ve|\s+have)\s+told\s+me)\b",
+        ),
     ),
-    (
+    _Rule(
         "transparency",
         None,
-        r"\b(?:i (?:don't|do not) know (?:yet|for sure)|we (?:don't|do not) know (?:yet|for sure)|"
-        r"i(?:'m| am) not (?:yet )?(?:sure|certain)|to be (?:honest|open|straight) with you|"
-        r"(?:we|i) (?:made|have made) (?:a|an) (?:mistake|error)|(?:we|i) got (?:this|it) wrong|"
-        r"there (?:was|has been) (?:a|an) (?:delay|mistake|error))",
+        (
+            r"\b(?:i|we)\s+(?:don't|do\s+not)\s+(?:know|have\s+the\s+results)\s+(?:yet|for\s+sure)\b",
+            rf"\b{I_M}\s+not\s+(?:yet\s+)?(?:sure|certain)\b",
+            r"\b(?:to\s+be|i'll\s+be|i\s+will\s+be|i\s+want\s+to\s+be)\s+(?:honest|open|straight)\b",
+            r"\b(?:we|i)\s+(?:made|have\s+made|'ve\s+made)\s+(?:a|an)\s+(?:mistake|error)\b",
+            r"\bthere\s+(?:was|has\s+been)\s+(?:a|an)\s+(?:delay|mistake|error)\b",
+        ),
     ),
-    ("apology", None, r"\b(?:i(?:'m| am) (?:so |very |really )?sorry|i apologi[sz]e|my apologies)"),
-    (
+    _Rule(
+        "apology", None, (rf"\b{I_M}\s+(?:so\s+|very\s+|really\s+)?sorry\b|\bi\s+apologi[sz]e\b",)
+    ),
+    _Rule(
         "safety_netting",
         None,
-        r"\b(?:if (?:it|things|this|the pain|anything) (?:gets?|becomes?) worse|come back (?:if|straight)|"
-        r"call 999|go (?:straight )?to a ?(?:&|and) ?e|(?:seek|get) (?:urgent )?help (?:straight away|"
-        r"urgently)|if you notice)",
+        (
+            r"\bif\s+(?:it|things|this|the\s+\w+|anything|you)\s+(?:gets?|becomes?|get\s+any)\s+worse\b",
+            r"\bcome\s+back\s+(?:if|straight)\b|\bcall\s+(?:999|911|112)\b|\bif\s+you\s+notice\b",
+        ),
     ),
-    (
+    _Rule(
         "sdm_team_talk",
         None,
-        r"\b(?:(?:decide|work (?:it|this) out|make (?:this|the|a) decision|choose) together|"
-        r"(?:a|this is a) (?:decision|choice) (?:to make|we can make))",
+        (
+            r"\b(?:decide|choose|work\s+(?:it|this)\s+out|make\s+(?:this|the|a)\s+decision)\s+together\b",
+        ),
     ),
-    (
+    _Rule(
         "confidentiality",
         None,
-        r"\b(?:confidential|stays? between (?:us|you and me)|(?:won't|will not) (?:tell|share with) your)",
+        (r"\bconfidential\b|\bstays?\s+between\s+(?:us|you\s+and\s+me)\b",),
     ),
-    (
+    _Rule(
         "dismissive",
         None,
-        r"\b(?:let's (?:just )?move on|(?:that's|that is) not (?:important|relevant)|never mind (?:that|"
-        r"about)|we (?:don't|do not) have time for)",
+        (
+            r"\blet's\s+(?:just\s+)?move\s+on\b|\b(?:that's|that\s+is)\s+not\s+(?:important|relevant)\b",
+            r"\bnever\s+mind\s+(?:that|about)\b|\bwe\s+(?:don't|do\s+not)\s+have\s+time\s+for\b",
+            r"\bit's\s+all\s+in\s+your\s+head\b|\blet's\s+just\s+get\s+you\b|\bwait\s+and\s+see\b",
+        ),
     ),
-    (
+    _Rule(
         "greeting",
         None,
-        r"\b(?:hello|hi|good (?:morning|afternoon|evening)|my name is|nice to meet)\b",
+        (
+            r"\b(?:hello|hi|good\s+(?:morning|afternoon|evening)|my\s+name(?:'s|\s+is)|nice\s+to\s+meet)\b",
+        ),
     ),
-    ("closing", None, r"\b(?:see you (?:soon|then|in)|take care|goodbye|bye)\b"),
-]
+    _Rule(
+        "closing",
+        None,
+        (r"\b(?:see\s+you\s+(?:soon|then|in|next)|take\s+care|goodbye|bye)\b",),
+    ),
+    _Rule(
+        "explain",
+        None,
+        (
+            r"\b(?:which|that)\s+means\b|\bin\s+other\s+words\b|\blet\s+me\s+explain\b",
+            r"\bthe\s+reason\s+(?:is|for\s+this)\b|\bit\s+works\s+by\b",
+        ),
+    ),
+)
 
-# Questions: open if they invite an account, closed if they ask for a fact or a yes/no.
-_OPEN_START = re.compile(
-    r"^(?:and |so |okay,? |ok,? |right,? |well,? )?(?:(?:can|could|would) you (?:please )?"
-    r"(?:tell|describe|talk|walk|say|explain) (?:me |us )?(?:a (?:bit|little) )?(?:more )?|"
-    r"tell me|describe|talk me through|walk me through|help me understand|"
-    r"what(?!(?: time| day| dose| colou?r|'s your (?:name|date))\b)|how(?! (?:many|much|long|often|old|far)\b)|"
-    r"why|in what way|which (?:parts?|things))",
-    re.IGNORECASE,
-)
-_CLOSED_START = re.compile(
-    r"^(?:and |so |okay,? |ok,? |right,? )?(?:do|does|did|is|are|was|were|have|has|had|can|could|"
-    r"will|would|should|shall|any|how (?:many|much|long|often|old|far)|what (?:time|day|dose)|"
-    r"when|where|who|you(?:'re| are) not)\b",
-    re.IGNORECASE,
-)
-_TAG = re.compile(
-    r",\s*(?:are|do|did|is|have|has|was|were|can|will|would|isn't|aren't|don't|"
-    r"didn't|haven't|won't|right|yeah|ok)\s*(?:you|it|they|he|she|we)?\s*\?\s*$",
-    re.I,
-)
-_SENTENCE = re.compile(r"[^.?!]+(?:[.?!]+|$)")
-_NEGATED = re.compile(
-    r"\b(?:not|never|won't|will not|wouldn't|isn't|i'm not|am not)\b[^.?!]{0,25}$", re.I
-)
+
+# =============================================================================================
+# Question form. A sentence is split into clauses at , ; : and dashes; the LAST clause that opens
+# like a question decides ("Thanks for waiting, what brings you in?"). Without a question mark,
+# only clauses that clearly open like a question count ("did the paracetamol help").
+# =============================================================================================
+_LEAD = r"(?:(?:and|so|okay|ok|right|well|now|then|also|just|oh|um|erm|alright|but|sorry|please)\b[,\s]*)*"
+_PRONOUN = r"(?:you|i|we|they|he|she|it|your|my|our)\b"
+_Q_SRC = {
+    # suggestions and requests in question clothing: not questions
+    "suggestion": r"(?:why\s+don't\s+(?:we|you|i)|why\s+not|how\s+about|what\s+about\s+(?:we|trying)|what\s+if\s+we|"
+    r"i\s+(?:was\s+)?wonder(?:ing)?\s+if\s+(?:we|i)|i'm\s+wondering\s+if\s+(?:we|i))\b",
+    "request": r"(?:(?:can|could|would|will)\s+you\s+(?:please\s+|just\s+)?(?:lie|sit|stand|pop|take\s+off|roll|"
+    r"breathe|squeeze|follow|look|open|stick|bend|push|pull|hop|step|cough|relax|hold|raise|lift|turn|"
+    r"show|bring|pass|hand|slip|undo|put|wiggle|touch|keep)\b|would\s+you\s+mind\s+\w+ing\b)",
+    # "can you tell me if...", "could you describe..."
+    "embedded": r"(?:can|could|would|will)\s+you\s+(?:please\s+|just\s+)?(?:tell|explain|describe|talk|walk|"
+    r"say\s+(?:a\s+bit\s+|a\s+little\s+)?more|go\s+over|run\s+through)(?:\s+(?:me|us))?(?:\s+(?:a\s+bit|a\s+little|some(?:thing)?))?(?:\s+more)?\b",
+    "ask_embedded": r"(?:can|could|may)\s+i\s+(?:just\s+)?ask(?:\s+you)?\b",
+    "directive": r"(?:tell\s+me\s+(?:about|more|what|how|why|a\s+bit|a\s+little|everything)|describe|"
+    r"walk\s+me\s+through|talk\s+me\s+through|take\s+me\s+through|help\s+me\s+understand|"
+    r"say\s+(?:a\s+bit\s+|a\s+little\s+)?more|i(?:'d|\s+would)\s+(?:like|love)\s+to\s+hear|"
+    rf"{I_M}\s+curious|i\s+wonder|{I_M}\s+wondering|i\s+was\s+wondering)\b",
+    "closed_wh": r"(?:when|where|which|who|who's|whose|whom|how\s+(?:long|many|much|often|old|far|bad|big|soon|"
+    r"severe|frequently)|what\s+(?:time|dose|day|date|year|colou?r|number|age|size|temperature|weight|"
+    r"height|percentage))\b",
+    "open_wh": r"(?:what|what's|whats|how|how's|hows|why|in\s+what\s+way)\b",
+    "aux": r"(?:do|does|did|is|are|was|were|have|has|had|can|could|will|would|should|shall|may|might|"
+    r"must|am|don't|doesn't|didn't|isn't|aren't|wasn't|weren't|haven't|hasn't|won't|wouldn't|can't|"
+    r"couldn't|shouldn't)\b",
+    "subject": r"\s+(?:you|it|he|she|they|we|i|there|the|your|his|her|their|this|that|these|those|anyone|"
+    r"anything|anybody|someone|somebody|everything|everyone|any|a|an|my|our)\b",
+    "any": r"(?:any|anything|anyone|anybody)\b",
+    "tag": r"(?:(?:is|are|do|does|did|have|has|was|were|can|will|would|isn't|aren't|don't|doesn't|didn't|"
+    r"haven't|hasn't|wasn't|weren't|won't|wouldn't|can't)(?:\s+(?:you|it|they|he|she|we|i|there))?|right|"
+    r"yeah|yes|no|ok|okay|correct)\s*\?\s*$",
+    "any_pronoun": r"(?:anything|anyone|anybody)\b",
+    "conditional": r"(?:should|had|were)\s+(?:you|i|we|they|he|she|it)\b",
+    "if_whether": r"\s*(?:if|whether)\b",
+}
 
 
 @cache
-def _rules() -> list[tuple[str, str | None, re.Pattern[str]]]:
-    return [(c, s, re.compile(p, re.IGNORECASE)) for c, s, p in _RULES_SRC]
+def _compiled() -> dict[str, object]:
+    """Compile every pattern once, at first use (keeps ``import trustkit.analyzer`` cheap)."""
+    flags = re.IGNORECASE
+    return {
+        "rules": [(r, re.compile("|".join(f"(?:{p})" for p in r.patterns), flags)) for r in _RULES],
+        "q": {k: re.compile(v, flags) for k, v in _Q_SRC.items()},
+        "lead": re.compile(_LEAD, flags),
+        "lead_only": re.compile(rf"\s*[\"'(]?\s*{_LEAD}\s*", flags),
+        "pronoun": re.compile(rf"\s*{_PRONOUN}", flags),
+        "sentence": re.compile(r"[^.!?;\n]+[.!?;]*|[.!?;]+"),
+        "clause": re.compile(r"[^,:\-\u2013\u2014]+"),
+        "negated": re.compile(
+            r"(?:\bnot|n't|\bnobody|\bno\s+one|\bnever|\bcannot|\buntil)\b[^.;!?]{0,40}$", flags
+        ),
+        "evidence_based": re.compile(
+            r"\b(?:results?|scans?|tests?|bloods?|x-?rays?|ultrasound|biopsy|swab|ecg|mri|ct|smear|"
+            r"examination|exam|they)\b[^.;!?]{0,40}?\b(?:was|were|is|are|came\s+back|ha(?:s|ve)\s+come\s+back|showed|"
+            r"shows|looked|look|'s|'re)\s+(?:all\s+|completely\s+|entirely\s+|totally\s+|perfectly\s+|"
+            r"absolutely\s+)?(?:normal|clear|negative|fine|reassuring|good)\b",
+            flags,
+        ),
+        "explained_after": re.compile(
+            r"^\s*(?:just\s+)?means\b|^\s*\(|^[^.;!?]{0,40}?(?:which\s+(?:just\s+)?(?:means|is|are|was)\b|"
+            r"that\s+is\b|that's\s+(?:a|an|the|where|when|how|what|just|basically|our\s+word)\b|"
+            r"\bi\.e\.|\bmeaning\b|\bin\s+other\s+words\b|\bor\s+in\s+plain|\bbasically\b|"
+            r"\b(?:is|are)\s+(?:the|a)\s+(?:medical\s+)?(?:word|name|term)\s+for\b|\bis\s+(?:where|when)\b|"
+            r"\b(?:also|sometimes)\s+called\b|\bwhat\s+we\s+call\b|,\s*that\s+means\b)",
+            flags,
+        ),
+        "explained_next": re.compile(
+            r"^\s*(?:that's|that\s+is|this\s+is|it's|it\s+is)\s+(?:a|an|the|where|when|how)\b|"
+            r"^\s*(?:that|this|it)\s+(?:just\s+)?means\b",
+            flags,
+        ),
+        "explained_before": re.compile(
+            r"(?:\bcalled|\bknown\s+as|\b(?:what|which)\s+(?:we|doctors|they|you\s+might\s+hear)\s+call(?:ed)?|"
+            r"\b(?:word|name|term)\s+for\s+(?:this|that|it)\s+is|[,(]\s*or|\(|\balso\s+called)"
+            r"\s*(?:an?\s+|the\s+)?[\"']?$",
+            flags,
+        ),
+    }
 
 
+# =============================================================================================
+# Jargon lexicon (data, loaded once)
+# =============================================================================================
 @cache
 def jargon_lexicon() -> dict[str, str]:
     """Term (lower case, spelling variants included) -> plain-language gloss."""
@@ -312,156 +721,315 @@ def jargon_lexicon() -> dict[str, str]:
     out: dict[str, str] = {}
     for item in items:
         for term in [item["term"], *item.get("variants", [])]:
-            out[term.lower()] = item["plain"]
+            out[str(term).lower()] = str(item["plain"])
     return out
 
 
 @cache
 def _jargon_re() -> re.Pattern[str]:
+    # One generated alternation, longest first, so "carcinoma in situ" wins over "carcinoma".
     terms = sorted(jargon_lexicon(), key=len, reverse=True)
-    return re.compile(r"\b(" + "|".join(re.escape(t) for t in terms) + r")\b", re.IGNORECASE)
+    body = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in terms)
+    return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.IGNORECASE)
 
 
-_EXPLAINED_AFTER = re.compile(
-    r"^[^.?!]{0,12}?(?:,|-|–|\(|:)?\s*(?:which|that|this) (?:means|is|just means)|"
-    r"^\s*(?:,|-|–|\(|:)?\s*(?:i\.e\.|meaning|in other words|or in plain|that's|that is|"
-    r"which is|also called|also known as|a word for|the medical word for)|^\s*\(",
-    re.IGNORECASE,
+# =============================================================================================
+# Analysis
+# =============================================================================================
+_STRAIGHTEN = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u02bc": "'",
+        "\u201b": "'",
+        "\u00b4": "'",
+        "`": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+    }
 )
-_EXPLAINED_BEFORE = re.compile(
-    r"(?:called|known as|the (?:medical |proper )?(?:word|name|term) "
-    r"(?:for (?:this|that|it) )?is)\s*['\"]?$",
-    re.IGNORECASE,
-)
 
 
-def _normalise(text: str) -> str:
-    return (
-        text.replace("\u2019", "'")
-        .replace("\u2018", "'")
-        .replace("\u201c", '"')
-        .replace("\u201d", '"')
-        .replace("\u2013", "-")
-        .replace("\u2014", "-")
-    )
+class _Sentence:
+    """A sentence's span in the text and its straightened text."""
+
+    __slots__ = ("start", "end", "text")
+
+    def __init__(self, start: int, end: int, text: str) -> None:
+        self.start, self.end, self.text = start, end, text
+
+    @property
+    def is_question(self) -> bool:
+        return self.text.rstrip().endswith("?")
+
+
+def _sentences(norm: str) -> list[_Sentence]:
+    out = []
+    for m in _compiled()["sentence"].finditer(norm):
+        if m.group().strip(" .!?;\t\"'"):
+            out.append(_Sentence(m.start(), m.end(), m.group()))
+    return out
+
+
+def _sentence_at(sentences: list[_Sentence], pos: int) -> int:
+    for i, s in enumerate(sentences):
+        if s.start <= pos < s.end:
+            return i
+    return max(0, len(sentences) - 1)
+
+
+def _passes_guards(rule: _Rule, m: re.Match[str], sentences: list[_Sentence], norm: str) -> bool:
+    if not rule.guards:
+        return True
+    c = _compiled()
+    i = _sentence_at(sentences, m.start())
+    sent = sentences[i]
+    before = norm[sent.start : m.start()]
+    for guard in rule.guards:
+        if guard == "statement" and sent.is_question:
+            return False
+        if guard == "question" and not sent.is_question:
+            return False
+        if guard == "sentence_start" and not c["lead_only"].fullmatch(before):
+            return False
+        if guard == "not_negated" and c["negated"].search(before):
+            return False  # "I won't tell you not to worry", "nobody thinks you're lazy"
+        if guard == "not_evidence_based":
+            context = sent.text + (sentences[i - 1].text if i > 0 else "")
+            if c["evidence_based"].search(context):
+                return False  # "the scan was normal, so there's nothing to worry about"
+    return True
+
+
+def _classify_clause(clause: str, has_qmark: bool, first: bool) -> str | None:
+    """Question form of one clause (straightened, lead-stripped).
+
+    Returns 'open_question', 'closed_question', 'not_question' (a request or suggestion in
+    question clothing) or None (this clause does not open like a question). Without a question
+    mark only the sentence's first clause may be a wh- or yes/no question, so relative clauses
+    ("..., which is high") and conditionals ("Should you have any side effects, ...") are not.
+    """
+    q = _compiled()["q"]
+    if q["suggestion"].match(clause) or q["request"].match(clause):
+        return "not_question"
+    for key in ("embedded", "ask_embedded"):
+        m = q[key].match(clause)
+        if m:  # "can you tell me if..." is closed; "...tell me more / how you feel" is open
+            rest = clause[m.end() :].lstrip()
+            if q["if_whether"].match(rest) or q["closed_wh"].match(rest):
+                return "closed_question"
+            if key == "ask_embedded" and not q["open_wh"].match(rest):
+                return "closed_question"  # "can I ask about your drinking?"
+            return "open_question"
+    m = q["directive"].match(clause)
+    if m:
+        rest = clause[m.end() :]
+        if q["if_whether"].match(rest):
+            return "closed_question"  # "I was wondering if you've had any pain"
+        return "open_question"
+    if not has_qmark and not first:
+        return None
+    for key, code in (("closed_wh", "closed_question"), ("open_wh", "open_question")):
+        m = q[key].match(clause)
+        if m:
+            # Without "?", "when you get home, ..." and "what we'll do is..." are not questions.
+            if not has_qmark and _compiled()["pronoun"].match(clause[m.end() :]):
+                return None
+            return code
+    m = q["aux"].match(clause)
+    if m and has_qmark:
+        return "closed_question"
+    if m and q["subject"].match(clause[m.end() :]) and not q["conditional"].match(clause):
+        return "closed_question"
+    if q["any"].match(clause) and (has_qmark or not q["any_pronoun"].match(clause)):
+        return "closed_question"  # "any blood in your stool", not "anyone would be worried"
+    return None
+
+
+def _question_form(sent: _Sentence) -> tuple[str, int, int] | None:
+    """The question code of a sentence and the span of its question clause, or None."""
+    c = _compiled()
+    has_qmark = sent.is_question
+    clauses = [m for m in c["clause"].finditer(sent.text) if m.group().strip()]
+    for k in range(len(clauses) - 1, -1, -1):
+        m = clauses[k]
+        lead = c["lead_only"].match(m.group())
+        body = m.group()[lead.end() :] if lead else m.group()
+        kind = _classify_clause(body, has_qmark, first=k == 0)
+        if kind == "not_question":
+            return None
+        if kind:
+            if k > 0 and c["q"]["tag"].match(body):  # "You're not drinking, are you?"
+                m = clauses[0]
+            start = sent.start + m.start() + (len(m.group()) - len(m.group().lstrip()))
+            return kind, start, sent.start + len(sent.text.rstrip())
+    if has_qmark and clauses:  # a statement with a question mark: "And the swelling's gone down?"
+        first = clauses[0]
+        start = sent.start + first.start() + (len(first.group()) - len(first.group().lstrip()))
+        return "closed_question", start, sent.start + len(sent.text.rstrip())
+    return None
+
+
+def _jargon(norm: str, sentences: list[_Sentence]) -> tuple[int, int] | None:
+    """Span of the first listed term that is not explained on the spot, or None."""
+    c = _compiled()
+    lexicon = jargon_lexicon()
+    for m in _jargon_re().finditer(norm):
+        i = _sentence_at(sentences, m.start())
+        sent = sentences[i]
+        after = norm[m.end() : sent.end]
+        before = norm[max(sent.start, m.start() - 40) : m.start()]
+        gloss = lexicon.get(re.sub(r"\s+", " ", m.group().lower()), "")
+        explained = (
+            c["explained_after"].search(after)
+            or c["explained_before"].search(before)
+            or (gloss and gloss.lower() in sent.text.lower())
+            or (i + 1 < len(sentences) and c["explained_next"].search(sentences[i + 1].text))
+        )
+        if not explained:
+            return m.start(), m.end()
+    return None
 
 
 def analyze(text: str) -> Analysis:
-    """Label one clinician utterance with communication codes, each with its evidence."""
+    """Label one clinician utterance with communication codes, each with its evidence.
+
+    Only the first :data:`MAX_CHARS` characters are analysed, so a pasted 1 MB text returns at
+    once. Codes are unique per (code, subtype) and ordered by where their evidence starts.
+    """
     if not isinstance(text, str):
         text = str(text)
     original = text[:MAX_CHARS]
-    norm = _normalise(original)  # same length: one character replaced by one character
-    found: list[tuple[int, Code]] = []
-    if not norm.strip():
+    if not original.strip():
         return Analysis(text, ())
+    norm = original.translate(_STRAIGHTEN)  # one character for one: spans stay valid
+    sentences = _sentences(norm)
+    if not sentences:
+        return Analysis(text, ())
+    found: list[tuple[int, int, str, str | None]] = []  # (start, end, code, subtype)
 
-    def add(code: str, subtype: str | None, start: int, end: int) -> None:
-        found.append((start, Code(code, subtype, original[start:end].strip())))
+    for rule, rx in _compiled()["rules"]:
+        for m in rx.finditer(norm):  # every match counts for the sentence logic below
+            if m.end() > m.start() and _passes_guards(rule, m, sentences, norm):
+                found.append((m.start(), m.end(), rule.code, rule.subtype))
 
-    for code, subtype, rx in _rules():
-        for m in rx.finditer(norm):
-            start, end = m.span()
-            if code in ("premature_reassurance", "judgmental") and _NEGATED.search(norm[:start]):
-                continue  # "I won't tell you not to worry", "I'm not saying you're lazy"
-            # skip leading punctuation captured by anchors
-            while start < end and norm[start] in " ,.!?":
-                start += 1
-            add(code, subtype, start, end)
-            break  # one piece of evidence per rule is enough
-    # questions, sentence by sentence
-    for m in _SENTENCE.finditer(norm):
-        sentence = m.group(0)
-        stripped = sentence.strip()
-        if not stripped:
-            continue
-        offset = m.start() + (len(sentence) - len(sentence.lstrip()))
-        is_question = stripped.endswith("?")
-        if _TAG.search(stripped):
-            add("closed_question", None, offset, offset + len(stripped))
-            continue
-        lead = re.sub(r"^[\"']", "", stripped)
-        if _OPEN_START.match(lead) and (
-            is_question
-            or re.match(
-                r"^(?:and |so )?(?:tell me|describe|talk me through|walk me through|help me understand)",
-                lead,
-                re.I,
-            )
-        ):
-            add("open_question", None, offset, offset + min(len(stripped), 60))
-        elif is_question and (_CLOSED_START.match(lead) or not _OPEN_START.match(lead)):
-            add("closed_question", None, offset, offset + min(len(stripped), 60))
-    # jargon: a listed term, unless explained right before or after
-    for m in _jargon_re().finditer(norm):
-        after = norm[m.end() : m.end() + 80]
-        before = norm[max(0, m.start() - 40) : m.start()]
-        if _EXPLAINED_AFTER.search(after) or _EXPLAINED_BEFORE.search(before):
-            continue
-        add("jargon", None, m.start(), m.end())
-    # an agenda question is not also a closed question about a fact
-    codes = {c.code for _, c in found}
-    if "agenda" in codes or "ask_permission" in codes or "teach_back" in codes:
-        found = [(p, c) for p, c in found if c.code != "closed_question"]
-    if "teach_back" in codes or "elicit_preferences" in codes:
-        found = [
-            (p, c)
-            for p, c in found
-            if c.code != "open_question" or "exploring" in {x.subtype for _, x in found}
-        ]
+    # Which sentences carry a job that a question form would only repeat.
+    def sentences_with(pred) -> set[int]:
+        return {_sentence_at(sentences, s) for s, _, code, sub in found if pred(code, sub)}
+
+    functional = sentences_with(lambda code, sub: code in _FUNCTION_CODES or sub == "exploring")
+    for i, sent in enumerate(sentences):
+        form = _question_form(sent)
+        if form and i not in functional:
+            found.append((form[1], form[2], form[0], None))
+
+    # An emotion named in a reflection is coded as empathy (naming) only.
+    naming = sentences_with(lambda code, sub: sub == "naming")
+    found = [
+        f for f in found if not (f[2] == "reflection" and _sentence_at(sentences, f[0]) in naming)
+    ]
+
+    span = _jargon(norm, sentences)
+    if span:
+        found.append((span[0], span[1], "jargon", None))
+
     seen: set[tuple[str, str | None]] = set()
-    out: list[Code] = []
-    for _, c in sorted(found, key=lambda pc: pc[0]):
-        if (c.code, c.subtype) in seen or not c.evidence:
+    codes: list[Code] = []
+    for start, end, code, subtype in sorted(found, key=lambda f: (f[0], f[1])):
+        evidence = original[start:end].strip(" \t\n,;:")
+        if (code, subtype) in seen or not evidence:
             continue
-        seen.add((c.code, c.subtype))
-        out.append(c)
-    return Analysis(text, tuple(out))
+        seen.add((code, subtype))
+        codes.append(Code(code, subtype, evidence))
+    return Analysis(text, tuple(codes))
 
 
-# ---------------------------------------------------------------------------------------------
+# =============================================================================================
 # Matching a typed reply to authored options
-# ---------------------------------------------------------------------------------------------
-_LABEL = {c: c.replace("_", " ") for c in (*CODES, *EXTRA_CODES)}
+# =============================================================================================
+_PHRASE = {
+    "open_question": "ask an open question",
+    "closed_question": "ask a closed question",
+    "reflection": "reflect back what the patient said",
+    "empathy": "respond to the patient's feelings",
+    "agenda": "ask for all of the patient's concerns",
+    "ask_permission": "ask permission first",
+    "teach_back": "check understanding with teach-back",
+    "offer_choice": "offer a choice between options",
+    "elicit_preferences": "ask what matters to the patient",
+    "jargon": "uses unexplained medical jargon",
+    "premature_reassurance": "reassures before anything is known",
+    "judgmental": "sounds judgmental",
+    "summary": "summarise",
+    "transparency": "are open about uncertainty or error",
+    "apology": "apologise",
+    "safety_netting": "safety-net",
+    "sdm_team_talk": "say the decision is a shared one",
+    "confidentiality": "talk about confidentiality",
+    "dismissive": "brushes off the patient's concern",
+    "greeting": "greet the patient",
+    "closing": "close the visit",
+    "explain": "explain in plain words",
+}
 _KNOWN = frozenset(CODES) | frozenset(EXTRA_CODES)
-_SAME = {"sdm_option_talk": "offer_choice", "sdm_decision_talk": "elicit_preferences"}
+# Option skills that the analyzer reads as one of its own codes.
+_ALIASES = {"sdm_option_talk": "offer_choice", "sdm_decision_talk": "elicit_preferences"}
+_WEIGHT_NEGATIVE = 3.0
+_WEIGHT_POSITIVE = 1.0
+
+
+def _weight(code: str) -> float:
+    return _WEIGHT_NEGATIVE if code in NEGATIVE else _WEIGHT_POSITIVE
 
 
 def match_score(analysis: Analysis, option_skills: Iterable[str]) -> tuple[float, list[str]]:
-    """Similarity (0-1) between a reply's codes and an option's skills, with reasons.
+    """Similarity in [0, 1] between a reply's codes and an authored option's skills, with reasons.
 
-    Weighted Jaccard over the codes the analyzer knows: harmful codes weigh double, so a
-    judgmental reply is matched to the judgmental option. Skills the analyzer cannot detect
-    (e.g. ``let_finish``) are ignored.
+    Weighted Jaccard over the codes the analyzer knows (:data:`CODES` and :data:`EXTRA_CODES`):
+    trust-harming codes (:data:`NEGATIVE`) weigh three times as much, so a judgmental reply is
+    pulled towards the judgmental option and away from a kind one. Skills the analyzer cannot
+    detect (``interrupt``, ``screen_focus``, ...) are neutral: they neither match nor penalise.
+    ``empathy:<subtype>`` skills count as ``empathy``. When neither side has a known code the
+    score is 0.0 ("nothing to compare").
     """
-    reply = set(analysis.code_set())
-    skills = {_SAME.get(s, s) for s in option_skills} & _KNOWN
-    # reflections and NURSE responses are kin: either answers an option built on the other
-    if "empathy" in reply and "reflection" in skills and "empathy" not in skills:
-        reply.add("reflection")
-    if "reflection" in reply and "empathy" in skills and "reflection" not in skills:
-        reply.add("empathy")
-    if not reply and not skills:
-        return 0.0, []
-
-    def weight(code: str) -> float:
-        return 2.0 if code in NEGATIVE else 1.0
-
-    both = reply & skills
+    reply = {c.code for c in analysis.codes if c.code in _KNOWN}
+    skills = set()
+    for raw in option_skills:
+        s = _ALIASES.get(str(raw), str(raw)).split(":")[0]
+        if s in _KNOWN:
+            skills.add(s)
     union = reply | skills
-    score = sum(weight(c) for c in both) / sum(weight(c) for c in union) if union else 0.0
-    reasons = [f"both: {_LABEL[c]}" for c in sorted(both)]
-    evidence = {c.code: c.evidence for c in analysis.codes}
-    reasons += [
-        f"your reply sounds {_LABEL[c]} ('{evidence[c]}')"
-        for c in sorted(reply - skills)
-        if c in NEGATIVE and c in evidence
-    ]
+    if not union:
+        return 0.0, ["no recognisable skills to compare"]
+    both = reply & skills
+    score = sum(_weight(c) for c in both) / sum(_weight(c) for c in union)
+    evidence = {}
+    for c in analysis.codes:
+        evidence.setdefault(c.code, c.evidence)
+    reasons: list[str] = []
+    for c in sorted(both, key=_order):
+        if c in NEGATIVE:
+            reasons.append(f"both: the reply {_PHRASE[c]} (evidence: '{evidence[c]}')")
+        else:
+            reasons.append(f"both {_PHRASE[c]}")
+    for c in sorted(reply - skills, key=_order):
+        if c in NEGATIVE:
+            reasons.append(f"your reply {_PHRASE[c]} (evidence: '{evidence[c]}')")
+    for c in sorted(skills - reply, key=_order):
+        if c not in NEGATIVE:
+            reasons.append(f"this option would also {_PHRASE[c]}; your reply does not")
     return round(score, 4), reasons
 
 
+def _order(code: str) -> int:
+    order = (*CODES, *EXTRA_CODES)
+    return order.index(code) if code in order else len(order)
+
+
 def format_analysis(analysis: Analysis) -> str:
-    """Human-readable output for ``trustkit analyze``."""
+    """Human-readable output for ``trustkit analyze``: one code a line, with its evidence."""
     if not analysis.codes:
         return "No communication codes found."
     lines = []
@@ -471,22 +1039,31 @@ def format_analysis(analysis: Analysis) -> str:
     return "\n".join(lines)
 
 
-def evaluate(items: Iterable[dict[str, Any]]) -> dict[str, Any]:
+# =============================================================================================
+# Evaluation on a labelled set (used by benchmarks/analyzer.py and the tests)
+# =============================================================================================
+def evaluate(items: Iterable[dict[str, object]]) -> dict[str, object]:
     """Per-code precision, recall, F1 and support, and macro F1 over :data:`CODES`.
 
-    Each item: ``{"text": ..., "codes": ["open_question", "empathy:naming", ...]}``.
-    Empathy is scored at code level; subtype accuracy is reported on true-positive empathy.
+    Each item: ``{"text": ..., "codes": ["open_question", "empathy:naming", ...]}``. Empathy is
+    scored at code level; ``subtype_accuracy`` is the share of gold NURSE subtypes found among
+    utterances where empathy is a true positive. A code with no support and no prediction is left
+    out of the macro average; ``errors`` lists every utterance with a wrong code set.
     """
     tp = dict.fromkeys(CODES, 0)
     fp = dict.fromkeys(CODES, 0)
     fn = dict.fromkeys(CODES, 0)
     sub_right = sub_total = 0
+    errors: list[dict[str, object]] = []
+    n = 0
     for item in items:
-        gold_raw = list(item.get("codes") or [])
+        n += 1
+        gold_raw = [str(g) for g in (item.get("codes") or [])]
         gold = {g.split(":")[0] for g in gold_raw}
-        gold_sub = {g.split(":")[1] for g in gold_raw if g.startswith("empathy:")}
+        gold_sub = {g.split(":", 1)[1] for g in gold_raw if g.startswith("empathy:")}
         result = analyze(item["text"])
         pred = {c.code for c in result.codes if c.code in CODES}
+        pred_sub = {c.subtype for c in result.codes if c.code == "empathy"}
         for code in CODES:
             if code in pred and code in gold:
                 tp[code] += 1
@@ -494,19 +1071,38 @@ def evaluate(items: Iterable[dict[str, Any]]) -> dict[str, Any]:
                 fp[code] += 1
             elif code in gold:
                 fn[code] += 1
-        if "empathy" in pred and "empathy" in gold and gold_sub:
-            sub_total += 1
-            sub_right += bool(gold_sub & {c.subtype for c in result.codes if c.code == "empathy"})
+        if "empathy" in pred and "empathy" in gold:
+            sub_total += len(gold_sub)
+            sub_right += len(gold_sub & pred_sub)
+        if pred != gold or ("empathy" in gold and gold_sub != pred_sub):
+            errors.append(
+                {
+                    "text": item["text"],
+                    "missing": sorted(gold - pred),
+                    "extra": sorted(pred - gold),
+                    "gold_subtypes": sorted(gold_sub),
+                    "subtypes": sorted(s for s in pred_sub if s),
+                }
+            )
     per: dict[str, dict[str, float]] = {}
     for code in CODES:
         p = tp[code] / (tp[code] + fp[code]) if tp[code] + fp[code] else 0.0
         r = tp[code] / (tp[code] + fn[code]) if tp[code] + fn[code] else 0.0
         f = 2 * p * r / (p + r) if p + r else 0.0
-        per[code] = {"precision": p, "recall": r, "f1": f, "support": tp[code] + fn[code]}
-    scored = [c for c in CODES if per[c]["support"] > 0]
+        per[code] = {
+            "precision": p,
+            "recall": r,
+            "f1": f,
+            "support": tp[code] + fn[code],
+            "predicted": tp[code] + fp[code],
+        }
+    scored = [c for c in CODES if per[c]["support"] or per[c]["predicted"]]
     macro = sum(per[c]["f1"] for c in scored) / len(scored) if scored else 0.0
     return {
+        "n": n,
         "per_code": per,
         "macro_f1": macro,
         "subtype_accuracy": sub_right / sub_total if sub_total else None,
+        "subtype_support": sub_total,
+        "errors": errors,
     }

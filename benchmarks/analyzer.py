@@ -1,0 +1,84 @@
+"""Analyzer quality on the labelled utterance sets: per-code precision, recall, F1, macro F1.
+
+The main set (tests/data/analyzer_utterances.yaml) is the one the rules were tuned on; the
+held-out set (tests/data/analyzer_heldout.yaml) was written before tuning and never used for it,
+so its score is the honest one. Macro F1 is over the fixed code set (trustkit.analyzer.CODES);
+empathy is scored at code level, with NURSE subtype accuracy on true-positive empathy reported on
+its own line. Goal: macro F1 >= 0.85.
+
+Usage: python benchmarks/analyzer.py [--min-f1 X] [--errors main]
+Exit 0 (it is a report) unless --min-f1 is given and a set scores below it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from trustkit.analyzer import CODES, evaluate  # noqa: E402
+
+SETS = {
+    "main": ROOT / "tests" / "data" / "analyzer_utterances.yaml",
+    "held-out": ROOT / "tests" / "data" / "analyzer_heldout.yaml",
+}
+
+
+def load(path: Path) -> list[dict]:
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or []
+
+
+def report(name: str, items: list[dict], show_errors: bool = False) -> float:
+    result = evaluate(items)
+    print(f"\n== {name} set: {result['n']} utterances")
+    print(f"{'code':<22}{'precision':>10}{'recall':>8}{'F1':>7}{'support':>9}")
+    print("-" * 56)
+    for code in CODES:
+        r = result["per_code"][code]
+        print(
+            f"{code:<22}{r['precision']:>10.2f}{r['recall']:>8.2f}{r['f1']:>7.2f}{r['support']:>9}"
+        )
+    print("-" * 56)
+    print(f"{'macro F1 (' + str(len(CODES)) + ' codes)':<22}{'':>18}{result['macro_f1']:>7.3f}")
+    sub = result["subtype_accuracy"]
+    shown = "n/a" if sub is None else f"{sub:.2f}"
+    print(
+        f"NURSE subtype accuracy on true-positive empathy: {shown} "
+        f"(n = {result['subtype_support']})"
+    )
+    if show_errors:
+        print(f"\n{len(result['errors'])} utterances with a wrong code set:")
+        for e in result["errors"]:
+            extra = (
+                f" subtypes {e['subtypes']} vs {e['gold_subtypes']}" if e["gold_subtypes"] else ""
+            )
+            print(f"  missing {e['missing']} extra {e['extra']}{extra}: {e['text']}")
+    return result["macro_f1"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--min-f1", type=float, default=None, help="exit 1 below this macro F1")
+    parser.add_argument(
+        "--errors", choices=sorted(SETS), default=None, help="list the misclassified utterances"
+    )
+    args = parser.parse_args(argv)
+    scores = {}
+    for name, path in SETS.items():
+        if not path.exists():
+            print(f"{path} is missing")
+            continue
+        scores[name] = report(name, load(path), show_errors=args.errors == name)
+    if args.min_f1 is not None and any(s < args.min_f1 for s in scores.values()):
+        print(f"\nmacro F1 below {args.min_f1}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
