@@ -1,0 +1,55 @@
+"""nbgrader helpers, replay-based grading and class-scale grading.
+
+- :mod:`trustkit.grading.checks`: what the nbgrader test cells call (answers, role-plays
+  replayed through the engine, ratings against the reference bank) and ``check_my_answers``
+  for self-learners;
+- :mod:`trustkit.grading.release`: ``make release`` (``exercises/`` from ``solutions/``);
+- :mod:`trustkit.grading.parallel` and :mod:`trustkit.grading.report`: a whole class.
+
+Importing this package is cheap: nbgrader is imported only inside the functions that need it.
+:class:`CellBudget` is used by ``nbgrader_config.py`` as the overall time guard of a notebook.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+__all__ = ["CellBudget"]
+
+
+class CellBudget:
+    """Per-cell timeouts with an overall budget per notebook, for nbclient's ``timeout_func``.
+
+    Every cell may run for at most ``per_cell`` seconds, and all the cells of one notebook
+    together for about ``per_notebook`` seconds: once the budget is spent, each further cell
+    gets ``floor`` seconds. So a notebook with many endless loops still finishes in bounded
+    time. Wire it in ``nbgrader_config.py``::
+
+        budget = CellBudget(per_cell=60, per_notebook=600)
+        c.ExecutePreprocessor.timeout_func = budget
+        c.ExecutePreprocessor.on_notebook_start = budget.start
+    """
+
+    def __init__(self, per_cell: int = 60, per_notebook: int = 600, floor: int = 5) -> None:
+        if per_cell <= 0 or per_notebook <= 0 or floor <= 0:
+            raise ValueError("CellBudget limits must be positive numbers of seconds.")
+        self.per_cell = int(per_cell)
+        self.per_notebook = int(per_notebook)
+        self.floor = int(min(floor, per_cell))
+        self._started: float | None = None
+
+    def start(self, **_kwargs: Any) -> None:
+        """nbclient's ``on_notebook_start`` hook: a new notebook gets a fresh budget."""
+        self._started = time.monotonic()
+
+    def remaining(self) -> float:
+        if self._started is None:
+            return float(self.per_notebook)
+        return self.per_notebook - (time.monotonic() - self._started)
+
+    def __call__(self, _cell: Any = None) -> int:
+        return int(max(self.floor, min(self.per_cell, self.remaining())))
+
+    def __repr__(self) -> str:
+        return f"CellBudget(per_cell={self.per_cell}, per_notebook={self.per_notebook})"
