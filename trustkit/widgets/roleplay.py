@@ -8,107 +8,197 @@ opportunities each with an example reply, the decision fit and the estimated adh
 
 Work is saved after every action in ``trustkit-work/<key>.json`` (kind ``roleplay``) and
 restored - by replaying the transcript through the engine - when the cell runs again.
+
+The hint never names the best option. It names a *communication skill* (from the course's skill
+vocabulary) shown by the option that would build the most trust here, as a generic nudge
+("Try an open question: ..."). Skills are shared by many replies, so the learner still has to
+judge which words fit; the hint's use is recorded in the transcript and the saved work.
 """
 
 from __future__ import annotations
 
-import html
 import os
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
 
-from trustkit import work
 from trustkit.debrief import Debrief, debrief
-from trustkit.engine import AmbiguousReply, Encounter, ReplayError, replay
+from trustkit.engine import AmbiguousReply, Encounter, ReplayError, Turn, replay
 from trustkit.errors import TrustkitError
-from trustkit.scenario import DIMENSIONS, NEGATIVE_SKILLS, SKILLS
-from trustkit.widgets._figure import caption, figure_image
+from trustkit.scenario import DIMENSIONS, NEGATIVE_SKILLS, NEUTRAL_SKILLS, SKILLS
+from trustkit.widgets._common import (
+    SavedWork,
+    button,
+    caption,
+    esc,
+    figure_image,
+    history,
+    message_widget,
+    note,
+    problem,
+    style,
+)
 
 KIND = "roleplay"
 _LABEL = {d: d.capitalize() if d != "autonomy" else "Respect for autonomy" for d in DIMENSIONS}
 
-
-def _esc(text: str) -> str:
-    return html.escape(text, quote=True)
+NUDGES: dict[str, str] = {
+    "open_question": "Try an open question that lets the patient tell it in their own words.",
+    "reflection": "Try reflecting back what the patient just said or seems to feel.",
+    "empathy": "Notice the feeling behind the words and name or acknowledge it.",
+    "agenda": "Ask what else they wanted to talk about before going into details.",
+    "ask_permission": "Ask permission before you give information or advice.",
+    "teach_back": "Check understanding: invite them to put it in their own words.",
+    "offer_choice": "Lay out the options rather than a single plan.",
+    "elicit_preferences": "Ask what matters most to them about the options.",
+    "let_finish": "Give them room to finish before you move on.",
+    "summary": "Summarise what you have heard and check you got it right.",
+    "explain": "Explain plainly, in small chunks, without jargon.",
+    "transparency": "Be open about what you know and what you do not know yet.",
+    "confidentiality": "Say what stays confidential and where its limits are.",
+    "sdm_team_talk": "Make clear that this is a decision you can make together.",
+    "sdm_option_talk": "Compare the options with their pros and cons.",
+    "sdm_decision_talk": "Help them decide in line with what matters to them.",
+    "spikes": "Think of the next step of SPIKES (setting, perception, invitation, ...).",
+    "apology": "If something went wrong, a sincere apology can open the door again.",
+    "safety_netting": "Say what to look out for and when to come back.",
+    "greeting": "Start by greeting the patient and introducing yourself.",
+    "closing": "Close the visit: summary, next steps, any questions.",
+    "closed_question": "A short, specific question may be what is needed now.",
+}
 
 
 def _skill_tags(skills: tuple[str, ...] | list[str]) -> str:
     tags = []
     for s in skills:
-        mark = "✖" if s in NEGATIVE_SKILLS else "✔"
+        if s in NEGATIVE_SKILLS:
+            mark = "✖"
+        elif s in NEUTRAL_SKILLS:
+            mark = "•"
+        else:
+            mark = "✔"
         tags.append(
-            f"<span title='{_esc(SKILLS.get(s, s))}'>{mark} {_esc(s.replace('_', ' '))}</span>"
+            f"<span title='{esc(SKILLS.get(s, s))}'>{mark} {esc(s.replace('_', ' '))}</span>"
         )
     return " · ".join(tags)
 
 
+def hint_for(options: list[Any]) -> str:
+    """A skill nudge for these options, without naming any option (see the module docstring)."""
+    if not options:
+        return "The visit is over: read the debrief."
+    best = max(options, key=lambda o: o.effects.overall)
+    good = [s for s in best.skills if s not in NEGATIVE_SKILLS]
+    if not good:
+        return "Every reply here has a risk: choose the one least likely to hurt trust."
+    skill = next((s for s in good if s not in NEUTRAL_SKILLS), good[0])
+    return NUDGES.get(skill, f"Think about this skill: {SKILLS.get(skill, skill).lower()}.")
+
+
 class RolePlay(w.VBox):
-    """Play a packaged scenario (or a scenario file) as a conversation with a patient."""
+    """Play a packaged scenario (or a scenario file) as a conversation with a patient.
+
+    Programmatic API (tests, graders, learners): :meth:`choose`, :meth:`type_reply`,
+    :meth:`pick_tied`, :meth:`hint`, :meth:`show_thought`, :meth:`undo`, :meth:`restart`,
+    :attr:`encounter`, :attr:`debrief` (``None`` until the encounter has ended).
+    """
 
     def __init__(self, scenario_id: str, *, key: str | None = None, seed: int = 0) -> None:
-        self.key = key or f"roleplay-{scenario_id}".replace("/", "-")[:100]
         self.hints_used = 0
         self.thoughts_shown = 0
+        self.self_rating: dict[str, Any] | None = None
         self._recorded = False
-        self.message = w.HTML()
-        self.message.add_class("tk-message")
+        self._hint_pending = False
+        self._tied_text: str | None = None
+        self.debrief: Debrief | None = None
+        self.message = message_widget()
         self.encounter = Encounter(scenario_id, seed=seed)
         sc = self.encounter.scenario
+        self.key = key or f"roleplay-{sc.id}"
+        self.saved = SavedWork(self.key, KIND)
+
         p = sc.patient
         self.card = w.HTML(
-            f"<div class='tk-card'><b>{_esc(p.name)}</b>, {p.age}, {_esc(p.gender)} · "
-            f"{_esc(p.setting)}<br>Here about: {_esc(p.reason_for_visit)}<br>"
-            f"<small>What matters to them: {_esc('; '.join(p.what_matters))}</small></div>"
+            f"<div class='tk-card'><b>{esc(sc.title)}</b><br>"
+            f"<b>{esc(p.name)}</b>, {p.age}, {esc(p.gender)} · {esc(p.setting)}<br>"
+            f"<b>Reason for the visit:</b> {esc(p.reason_for_visit)}<br>"
+            f"<b>What matters to them:</b> {esc('; '.join(p.what_matters))}</div>"
         )
-        self.dialogue = w.HTML()  # grows with the conversation: the latest line sits by the options
+        self.card.add_class("tk-patient-card")
+        self.dialogue = w.HTML()
         self.dialogue.add_class("tk-dialogue")
-        self.meter = w.FloatProgress(min=0, max=100, description="Trust", bar_style="info")
+
+        # trust meter: a bar, a text value (never colour alone) and the four dimensions
+        self.meter = w.FloatProgress(
+            min=0, max=100, description="Trust", bar_style="info", layout=w.Layout(width="280px")
+        )
         self.trust_value = w.HTML()
         self.trust_value.add_class("tk-trust-value")
         self.dims_toggle = w.ToggleButton(
             description="Show the four dimensions",
-            tooltip="Competence, honesty, caring and respect for autonomy",
+            tooltip="Show competence, honesty, caring and respect for autonomy",
             icon="bars",
             layout=w.Layout(width="auto"),
         )
+        self.dims_toggle.add_class("tk-dimensions-toggle")
         self.dims = w.HTML()
+        self.dims.add_class("tk-dimensions")
         self.dims_toggle.observe(lambda _c: self._render_trust(), names="value")
         trust_box = w.VBox([w.HBox([self.meter, self.trust_value, self.dims_toggle]), self.dims])
         trust_box.add_class("tk-trust")
-        self.options_box = w.VBox()
+
+        self._option_buttons: list[w.Button] = []
+        self.options_box = w.VBox(layout=w.Layout(align_items="flex-start"))
+        self.options_box.add_class("tk-options")
         self.reply = w.Textarea(
             placeholder="...or type your own reply and press 'Say it'",
+            description="Your reply",
             layout=w.Layout(width="100%", height="3.5em"),
         )
         self.reply.add_class("tk-reply")
-        self.say_button = w.Button(description="Say it", icon="comment", tooltip="Say your reply")
-        self.say_button.add_class("tk-say")
-        self.say_button.on_click(lambda _b: self.type_reply(self.reply.value))
+        self.say_button = button(
+            "Say it",
+            "Say your typed reply; it is matched to the closest reply the patient can answer",
+            css="tk-say",
+            icon="comment",
+            on_click=lambda: self.type_reply(self.reply.value),
+            layout=w.Layout(width="auto", min_width="7em", flex="0 0 auto"),
+        )
         self.thought_button = w.ToggleButton(
             description="What is the patient thinking?",
+            tooltip="Show what the patient thinks but does not say (its use is recorded)",
             icon="eye",
-            tooltip="Shows the patient's inner thought (its use is recorded)",
             layout=w.Layout(width="auto"),
         )
         self.thought_button.add_class("tk-thought")
         self.thought_button.observe(self._toggle_thought, names="value")
-        self.hint_button = w.Button(description="Hint", icon="lightbulb-o", tooltip="A nudge")
-        self.hint_button.add_class("tk-hint")
-        self.hint_button.on_click(lambda _b: self.hint())
-        self.undo_button = w.Button(description="Undo", icon="undo", tooltip="Take back a turn")
-        self.undo_button.add_class("tk-undo")
-        self.undo_button.on_click(lambda _b: self.undo())
-        self.restart_button = w.Button(description="Restart", icon="refresh", tooltip="Start over")
-        self.restart_button.add_class("tk-restart")
-        self.restart_button.on_click(lambda _b: self._ask_restart())
-        self.confirm = w.HBox()
+        self.hint_button = button(
+            "Hint",
+            "A nudge towards a communication skill (its use is recorded)",
+            css="tk-hint",
+            icon="lightbulb-o",
+            on_click=self.hint,
+        )
+        self.undo_button = button(
+            "Undo", "Take back your last reply", css="tk-undo", icon="undo", on_click=self.undo
+        )
+        self.restart_button = button(
+            "Restart",
+            "Start this encounter again (asks first)",
+            css="tk-restart",
+            icon="refresh",
+            on_click=self._ask_restart,
+        )
+        self.confirm = w.HBox(layout=w.Layout(flex_flow="row wrap"))
+        self.confirm.add_class("tk-confirm")
         self.aside = w.HTML()
+        self.aside.add_class("tk-aside")
         self.debrief_box = w.VBox()
         self.debrief_box.add_class("tk-debrief")
-        self.debrief: Debrief | None = None
         super().__init__(
             [
+                style(),
                 self.card,
                 trust_box,
                 self.dialogue,
@@ -128,85 +218,107 @@ class RolePlay(w.VBox):
         self._render()
 
     # -- actions (also the programmatic API) ---------------------------------------------
-    def choose(self, index: int) -> None:
-        """Choose option ``index`` (0-based) at the current node."""
-        self._step(lambda: self.encounter.step(index, **self._flags()))
+    def choose(self, index: int | str) -> Turn | None:
+        """Choose option ``index`` (0-based, or an option id) at the current node."""
+        return self._step(lambda flags: self.encounter.step(index, **flags))
 
-    def type_reply(self, text: str) -> None:
-        """Say ``text``: it is mapped to the closest option by its communication codes."""
-        self.message.value = ""
-        if not text or not text.strip():
-            self.message.value = "<p>Type a reply first.</p>"
-            return
-        interp = self.encounter.interpret(text)
-        if len(interp.tied) > 1:
-            self._offer_tie(text, AmbiguousReply(interp))
-            return
-        if interp.best is None:
-            self.message.value = (
-                "<p>I could not match your reply to anything the patient can respond to here; "
-                "try rephrasing it, or pick an option.</p>"
-            )
-            return
-        best, reasons = interp.best, interp.reasons
-        self._step(lambda: self.encounter.step(best, text=text, **self._flags()))
+    def type_reply(self, text: str) -> Turn | None:
+        """Say ``text``: the engine maps it to the closest option by its communication codes.
+
+        When two or more options fit equally well, they are offered as buttons (and
+        :meth:`pick_tied` chooses one); a reply that matches nothing gets a one-line message.
+        """
+        self.confirm.children = []
+        self._tied_text = None
+        text = text or ""
+        interp = self.encounter.interpret(text) if text.strip() and self.encounter.options else None
+        try:
+            turn = self._step(lambda flags: self.encounter.say(text, **flags))
+        except AmbiguousReply as exc:
+            self._offer_tie(text, exc)
+            return None
+        if turn is None or interp is None:
+            return turn
         self.reply.value = ""
-        why = f" ({_esc('; '.join(reasons))})" if reasons else ""
+        option = next((o for o in interp.ranked if o[0].id == turn.option), interp.ranked[0])
+        why = f" ({'; '.join(option[2])})" if option[2] else ""
         self.message.value = (
-            f"<p><small>Understood as: &ldquo;{_esc(best.text)}&rdquo;{why}</small></p>"
+            f"<p>➜ <b>Understood as:</b> &ldquo;{esc(option[0].text)}&rdquo;{esc(why)}</p>"
         )
+        return turn
 
-    def undo(self) -> None:
-        if self.encounter.undo() is None:
-            self.message.value = "<p>Nothing to undo.</p>"
-            return
-        self._recorded = False
+    def pick_tied(self, index: int) -> Turn | None:
+        """After an ambiguous typed reply: pick one of the tied options (0-based)."""
+        if self._tied_text is None or not 0 <= index < len(self._tied):
+            self.message.value = note("There is no choice to make right now.")
+            return None
+        option_id, text = self._tied[index].id, self._tied_text
+        self.confirm.children = []
+        self._tied_text = None
+        turn = self._step(lambda flags: self.encounter.step(option_id, text=text, **flags))
+        if turn is not None:
+            self.reply.value = ""
+        return turn
+
+    def undo(self) -> Turn | None:
+        """Take back the last turn."""
+        self.confirm.children = []
+        undone = self.encounter.undo()
+        if undone is None:
+            self.message.value = note("Nothing to undo.")
+            return None
+        self.message.value = note(f"Took back: “{undone.said}”.")
         self.debrief = None
-        self._after_step()
+        self._after_change()
+        return undone
 
     def restart(self) -> None:
+        """Start the encounter again. A finished attempt stays in the progress history."""
         self.encounter.restart()
         self.hints_used = self.thoughts_shown = 0
         self._recorded = False
         self.debrief = None
         self.confirm.children = []
-        self._after_step()
+        self.thought_button.value = False
+        self.message.value = note("Started again.")
+        self._after_change()
 
     def hint(self) -> str:
-        """A nudge towards a trust-building reply, without naming the option."""
-        self.hints_used += 1
-        self._hint_pending = True
-        opts = self.encounter.options
-        if not opts:
-            text = "The visit is over: read the debrief."
-        else:
-            best = max(opts, key=lambda o: o.effects.overall)
-            good = [s for s in best.skills if s not in NEGATIVE_SKILLS]
-            skill = good[0] if good else "open_question"
-            text = f"Hint: think about {SKILLS.get(skill, skill).lower()}."
-        self.aside.value = f"<p class='tk-hint-text'>💡 {_esc(text)}</p>"
-        self._save()
+        """A nudge towards a trust-building skill, without naming the option (recorded)."""
+        text = hint_for(self.encounter.options)
+        if self.encounter.options:
+            self.hints_used += 1
+            self._hint_pending = True
+            self._save()
+        self.aside.value = f"<p class='tk-hint-text'>☞ <b>Hint:</b> {esc(text)}</p>"
         return text
+
+    def show_thought(self, show: bool = True) -> None:
+        """Show (or hide) what the patient is thinking; same as the toggle button."""
+        self.thought_button.value = show
 
     # -- internals ------------------------------------------------------------------------
     def _flags(self) -> dict[str, bool]:
-        flags = {
-            "hint_used": bool(getattr(self, "_hint_pending", False)),
-            "thought_shown": bool(self.thought_button.value),
-        }
-        self._hint_pending = False
-        return flags
+        return {"hint_used": self._hint_pending, "thought_shown": bool(self.thought_button.value)}
 
-    def _step(self, action) -> None:
+    def _step(self, action: Callable[[dict[str, bool]], Turn]) -> Turn | None:
+        """Run one engine action; a TrustkitError becomes a message, never a traceback.
+
+        :class:`AmbiguousReply` is passed on to :meth:`type_reply`, which offers the choice.
+        """
         self.message.value = ""
         try:
-            action()
+            turn = action(self._flags())
+        except AmbiguousReply:
+            raise
         except TrustkitError as exc:
-            self.message.value = f"<p>{_esc(str(exc))}</p>"
-            return
-        self._after_step()
+            self.message.value = problem(str(exc))
+            return None
+        self._hint_pending = False
+        self._after_change()
+        return turn
 
-    def _after_step(self) -> None:
+    def _after_change(self) -> None:
         self.aside.value = ""
         if self.thought_button.value:
             self._toggle_thought({"new": True})
@@ -216,36 +328,44 @@ class RolePlay(w.VBox):
             self._record()
 
     def _offer_tie(self, text: str, exc: AmbiguousReply) -> None:
-        buttons = []
-        for opt in exc.interpretation.tied:
-            b = w.Button(
-                description=opt.text[:60] + ("..." if len(opt.text) > 60 else ""),
-                tooltip=opt.text,
-                layout=w.Layout(width="auto"),
+        self._tied = list(exc.interpretation.tied)
+        self._tied_text = text
+        buttons: list[w.Widget] = [
+            w.HTML("<p>? <b>Which did you mean?</b> Your reply fits these equally well:</p>")
+        ]
+        for i, opt in enumerate(self._tied):
+            buttons.append(
+                button(
+                    opt.text,
+                    f"I meant: {opt.text}",
+                    css="tk-tie",
+                    wrap=True,
+                    on_click=lambda i=i: self.pick_tied(i),
+                )
             )
-            b.add_class("tk-tie")
-            b.on_click(lambda _b, o=opt.id: self._pick_tie(o, text))
-            buttons.append(b)
-        self.message.value = (
-            "<p>Your reply fits more than one option equally well. Which did you mean?</p>"
-        )
         self.confirm.children = buttons
-
-    def _pick_tie(self, option_id: str, text: str) -> None:
-        self.confirm.children = []
-        self.reply.value = ""
-        self._step(lambda: self.encounter.step(option_id, text=text, **self._flags()))
+        self.message.value = note("Your reply fits more than one option equally well; pick one.")
 
     def _ask_restart(self) -> None:
-        yes = w.Button(description="Yes, start again", button_style="warning", icon="check")
-        no = w.Button(description="No, keep going", icon="times")
-        yes.add_class("tk-restart-yes")
-        yes.on_click(lambda _b: self.restart())
-        no.on_click(lambda _b: setattr(self.confirm, "children", []))
+        yes = button(
+            "Yes, start again",
+            "Discard this attempt and start again",
+            css="tk-restart-yes",
+            icon="check",
+            on_click=self.restart,
+            button_style="warning",
+        )
+        no = button(
+            "No, keep going",
+            "Keep this attempt",
+            css="tk-restart-no",
+            icon="times",
+            on_click=lambda: setattr(self.confirm, "children", []),
+        )
         self.confirm.children = [
             w.HTML(
-                "<p>Start again? This attempt's transcript is replaced (a finished attempt "
-                "stays in your progress history).</p>"
+                "<p>? <b>Start again?</b> This attempt's transcript is replaced (a finished "
+                "attempt stays in your progress history).</p>"
             ),
             yes,
             no,
@@ -256,9 +376,14 @@ class RolePlay(w.VBox):
             thought = self.encounter.thought
             if thought:
                 self.thoughts_shown += 1
-                self.aside.value = f"<p class='tk-thought-text'>💭 <i>{_esc(thought)}</i></p>"
+                self.aside.value = (
+                    f"<p class='tk-thought-text'>☁ <b>The patient thinks:</b> "
+                    f"<i>{esc(thought)}</i></p>"
+                )
             else:
-                self.aside.value = "<p><i>(No particular thought here.)</i></p>"
+                self.aside.value = "<p>☁ <i>(No particular thought here.)</i></p>"
+            if thought and not self.encounter.finished:
+                self._save()
         else:
             self.aside.value = ""
 
@@ -266,30 +391,25 @@ class RolePlay(w.VBox):
     def _render(self) -> None:
         enc = self.encounter
         name = enc.scenario.patient.name.split()[0]
-        lines = [f"<p><b>{_esc(name)}:</b> {_esc(enc.opening_line)}</p>"]
+        facts = {f.id: f.text for f in enc.scenario.facts}
+        lines = [f"<p><b>{esc(name)}:</b> {esc(enc.opening_line)}</p>"]
         for t in enc.turns:
-            typed = " <small>(typed)</small>" if t.typed else ""
-            lines.append(f"<p><b>You:</b> {_esc(t.said)}{typed}</p>")
-            reply = _esc(t.patient_reply)
-            mark = (
-                " <span title='disclosed'>🔓 <small>(shared something new)</small></span>"
-                if t.disclosed
-                else ""
+            typed = " <span class='tk-typed'>✎ <i>(typed)</i></span>" if t.typed else ""
+            lines.append(f"<p><b>You:</b> {esc(t.said)}{typed}</p>")
+            marks = "".join(
+                f"<br><span class='tk-disclosed'>★ <b>Shared something new:</b> "
+                f"{esc(facts.get(f, f))}</span>"
+                for f in t.disclosed
             )
-            lines.append(f"<p><b>{_esc(name)}:</b> {reply}{mark}</p>")
+            if t.withheld:
+                marks += (
+                    "<br><span class='tk-withheld'>⊘ <b>Held something back</b> "
+                    "(not ready to say yet)</span>"
+                )
+            lines.append(f"<p><b>{esc(name)}:</b> {esc(t.patient_reply)}{marks}</p>")
         self.dialogue.value = "<div>" + "".join(lines) + "</div>"
         self._render_trust()
-        buttons = []
-        for i, opt in enumerate(enc.options):
-            b = w.Button(
-                description=opt.text,
-                tooltip=opt.text,
-                layout=w.Layout(width="auto", height="auto"),
-            )
-            b.add_class("tk-option")
-            b.on_click(lambda _b, i=i: self.choose(i))
-            buttons.append(b)
-        self.options_box.children = buttons
+        self._render_options(enc.options)
         for widget in (self.reply, self.say_button, self.hint_button, self.thought_button):
             widget.disabled = enc.finished
         self.undo_button.disabled = not enc.turns
@@ -297,6 +417,18 @@ class RolePlay(w.VBox):
             self._render_debrief()
         else:
             self.debrief_box.children = []
+
+    def _render_options(self, options: list[Any]) -> None:
+        # buttons are reused from turn to turn: fewer widget messages, a snappier view
+        while len(self._option_buttons) < len(options):
+            i = len(self._option_buttons)
+            b = button("", "", css="tk-option", wrap=True, on_click=lambda i=i: self.choose(i))
+            self._option_buttons.append(b)
+        for b, opt in zip(self._option_buttons, options, strict=False):
+            if b.description != opt.text:
+                b.description = opt.text
+                b.tooltip = f"Say: {opt.text}"
+        self.options_box.children = tuple(self._option_buttons[: len(options)])
 
     def _render_trust(self) -> None:
         enc = self.encounter
@@ -309,45 +441,52 @@ class RolePlay(w.VBox):
             change = f" {arrow} ({delta:+.1f})"
         self.trust_value.value = f"<span>Trust {value:.0f}/100{change}</span>"
         if self.dims_toggle.value:
+            last = enc.turns[-1].trust_change if enc.turns else {}
             self.dims.value = (
                 "<ul>"
-                + "".join(f"<li>{_LABEL[d]}: {v:.0f}</li>" for d, v in enc.trust.items())
+                + "".join(
+                    f"<li>{_LABEL[d]}: {v:.0f}/100"
+                    + (f" ({last[d]:+.1f})" if last.get(d) else "")
+                    + "</li>"
+                    for d, v in enc.trust.items()
+                )
                 + "</ul>"
             )
         else:
             self.dims.value = ""
 
     def _render_debrief(self) -> None:
-        from trustkit import plots
-
-        if os.environ.get("NBGRADER_EXECUTION"):
-            self.debrief_box.children = [w.HTML("<p>Encounter complete.</p>")]
-            return
         d = self.debrief = debrief(self.encounter)
-        parts = [
-            f"<h3>Debrief: {_esc(d.ending['title'])} ({_esc(d.ending['quality'])})</h3>",
-            f"<p>{_esc(d.ending['outcome'])}</p>",
-            "<h4>Your turns</h4><ol>",
-        ]
-        for t in self.encounter.turns:
+        parts = []
+        if d.ending:
             parts.append(
-                f"<li>&ldquo;{_esc(t.said)}&rdquo;<br><small>{_skill_tags(t.skills)} · "
-                f"trust {t.overall_after - t.overall_before:+.1f}</small></li>"
+                f"<h3>Debrief: {esc(d.ending['title'])} (outcome: {esc(d.ending['quality'])})</h3>"
+                f"<p>{esc(d.ending['outcome'])}</p>"
+            )
+        parts.append("<h4>Your turns</h4><ol>")
+        for t in self.encounter.turns:
+            typed = " ✎ typed" if t.typed else ""
+            parts.append(
+                f"<li>&ldquo;{esc(t.said)}&rdquo;<br><small>{_skill_tags(t.skills)} · "
+                f"trust {t.overall_after - t.overall_before:+.1f}{typed}"
+                + ("; ★ disclosure" if t.disclosed else "")
+                + "</small></li>"
             )
         parts.append("</ol>")
         if d.facts_missed:
             parts.append("<h4>What the patient did not tell you</h4><ul>")
             for f in d.facts_missed:
                 parts.append(
-                    f"<li>✖ <b>{_esc(f.text)}</b> ({_esc(f.importance)} importance) - "
-                    f"{_esc(f.why_missed or '')}<br>Try: &ldquo;{_esc(f.example_question)}&rdquo;</li>"
+                    f"<li>✖ <b>{esc(f.text)}</b> ({esc(f.importance)} importance) - "
+                    f"{esc(f.why_missed or '')}<br>Try: &ldquo;{esc(f.example_question)}&rdquo;"
+                    "</li>"
                 )
             parts.append("</ul>")
         if d.facts_disclosed:
             parts.append(
                 "<h4>What the patient shared</h4><ul>"
                 + "".join(
-                    f"<li>✔ {_esc(f.text)} (turn {f.disclosed_at})</li>" for f in d.facts_disclosed
+                    f"<li>✔ {esc(f.text)} (turn {f.disclosed_at})</li>" for f in d.facts_disclosed
                 )
                 + "</ul>"
             )
@@ -355,73 +494,103 @@ class RolePlay(w.VBox):
             parts.append("<h4>Empathic opportunities</h4><ul>")
             for o in d.opportunities:
                 if o.met:
-                    parts.append(f"<li>✔ met: {_esc(o.cue)}</li>")
+                    parts.append(f"<li>✔ met: {esc(o.cue)}</li>")
                 else:
                     parts.append(
-                        f"<li>✖ missed: {_esc(o.cue)}<br>Try: &ldquo;{_esc(o.example_response)}&rdquo;</li>"
+                        f"<li>✖ missed: {esc(o.cue)}<br>Try: &ldquo;{esc(o.example_response)}"
+                        "&rdquo;</li>"
                     )
             parts.append("</ul>")
-        if d.decision and d.decision["chosen"]:
-            fit = "fits" if d.decision["fits_values"] else "does not fit"
-            parts.append(
-                f"<p><b>Decision:</b> {_esc(d.decision['chosen_label'])} - {fit} what "
-                f"matters to the patient ({_esc('; '.join(d.decision['patient_values']))}).</p>"
-            )
+        if d.decision:
+            if d.decision.get("chosen"):
+                fit = "✔ fits" if d.decision.get("fits_values") else "✖ does not fit"
+                parts.append(
+                    f"<p><b>Decision:</b> {esc(d.decision.get('chosen_label', ''))} - {fit} what "
+                    f"matters to the patient "
+                    f"({esc('; '.join(d.decision.get('patient_values') or []))}).</p>"
+                )
+            else:
+                parts.append("<p><b>Decision:</b> ✖ no decision was reached together.</p>")
         for remark in d.remembered:
-            parts.append(f"<p>✖ The patient remembers: {_esc(remark)}.</p>")
+            parts.append(f"<p>✖ The patient remembers: {esc(remark)}.</p>")
         parts.append(
             f"<p><b>Estimated adherence:</b> {100 * d.adherence:.0f}%<br>"
-            f"<small>{_esc(d.adherence_label)}</small></p>"
+            f"<small>{esc(d.adherence_label)}</small></p>"
         )
-        image = figure_image(plots.trust_trajectory(d), "tk-debrief-figure")
-        self.debrief_box.children = [w.HTML("".join(parts)), image, caption(image)]
+        if self.hints_used or self.thoughts_shown:
+            parts.append(
+                f"<p><small>Hints used: {self.hints_used}; patient's thoughts shown: "
+                f"{self.thoughts_shown}.</small></p>"
+            )
+        text = w.HTML("".join(parts))
+        if os.environ.get("NBGRADER_EXECUTION"):
+            # no matplotlib under the grader: nothing of it may reach stderr in a graded cell
+            self.debrief_box.children = [text]
+            return
+        try:
+            from trustkit import plots
+
+            image = figure_image(plots.trust_trajectory(d), "tk-debrief-figure")
+        except Exception as exc:  # a figure must never hide the written debrief
+            self.debrief_box.children = [text, w.HTML(problem(f"no figure: {exc}"))]
+            return
+        self.debrief_box.children = [text, image, caption(image)]
 
     # -- persistence ----------------------------------------------------------------------
-    def _save(self) -> None:
-        data = {
+    def work_data(self) -> dict[str, Any]:
+        """What is saved (kind ``roleplay``, see docs/architecture.md)."""
+        return {
             "scenario": self.encounter.scenario.id,
             "transcript": self.encounter.transcript(),
             "completed": self.encounter.finished,
             "hints_used": self.hints_used,
             "thoughts_shown": self.thoughts_shown,
-            "self_rating": None,
+            "self_rating": self.self_rating,
         }
-        try:
-            work.save(self.key, KIND, data)
-        except TrustkitError as exc:
-            self.message.value = f"<p>{_esc(str(exc))}</p>"
+
+    def _save(self) -> None:
+        failure = self.saved.save(self.work_data())
+        if failure:
+            self.message.value += problem(failure)
 
     def _restore(self) -> None:
-        loaded = work.load(self.key, KIND)
-        if loaded.message:
-            self.message.value = f"<p>{_esc(loaded.message)}</p>"
-        if loaded.data is None:
+        data = self.saved.load()
+        if self.saved.message:
+            self.message.value = problem(self.saved.message)
+        if data is None:
             return
-        transcript = loaded.data.get("transcript") or {}
+        transcript = data.get("transcript") or {}
         try:
             restored = replay(transcript, self.encounter.scenario)
-        except ReplayError as exc:
-            path = work.work_dir() / f"{self.key}.json"
-            kept = work.move_aside(path) if path.exists() else None
-            self.message.value = (
-                f"<p>Your saved role-play could not be restored ({_esc(str(exc))}). It was kept"
-                f" as {_esc(kept.name if kept else '?')}; you can start afresh.</p>"
+        except (ReplayError, TrustkitError) as exc:
+            kept = self.saved.move_aside()
+            self.message.value = problem(
+                f"Your saved role-play could not be restored ({exc}); the scenario may have "
+                f"changed since. It was kept as {kept}; you can start afresh."
             )
             return
         self.encounter = restored
-        self.hints_used = int(loaded.data.get("hints_used") or 0)
-        self.thoughts_shown = int(loaded.data.get("thoughts_shown") or 0)
-        self._recorded = bool(loaded.data.get("completed"))
+        self.hints_used = int(data.get("hints_used") or 0)
+        self.thoughts_shown = int(data.get("thoughts_shown") or 0)
+        rating = data.get("self_rating")
+        self.self_rating = rating if isinstance(rating, dict) else None
+        self._recorded = bool(data.get("completed")) and restored.finished
+        if restored.turns:
+            self.message.value += note(
+                f"Restored your saved role-play ({len(restored.turns)} turn(s))."
+            )
 
     def _record(self) -> None:
+        """Record this finished attempt once in the progress history (never raises)."""
         self._recorded = True
+        h, why = history()
+        if h is None:
+            self.message.value += note(f"Progress not recorded: {why}")
+            return
         try:
-            from trustkit.progress import History
-
-            history = History()
             d = self.debrief or debrief(self.encounter)
-            if history.record_attempt(d, transcript=self.encounter.transcript()) is None:
-                if history.last_error:
-                    self.message.value += f"<p><small>{_esc(history.last_error)}</small></p>"
+            if h.record_attempt(d, transcript=self.encounter.transcript()) is None:
+                reason = getattr(h, "last_error", None) or "unknown reason"
+                self.message.value += note(f"Progress not recorded: {reason}")
         except Exception as exc:  # the history must never break the role-play
-            self.message.value += f"<p><small>Progress not recorded: {_esc(str(exc))}</small></p>"
+            self.message.value += note(f"Progress not recorded: {exc}")
