@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from trustkit.scenario import packaged_ids
 
 from .conftest import ROOT
@@ -20,6 +22,11 @@ def test_every_step_of_the_argument_has_a_row() -> None:
     assert len(ROWS) == 7
 
 
+@pytest.mark.xfail(
+    not (ROOT / "trustkit" / "data" / "instruments").is_dir(),
+    reason="the rating instruments arrive with issue 5 (still open)",
+    strict=True,
+)
 def test_every_name_exists() -> None:
     lessons = {p.stem for p in (ROOT / "course").glob("*.ipynb")}
     scenarios = set(packaged_ids())

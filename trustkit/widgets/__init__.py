@@ -15,9 +15,6 @@ _WHERE = {
     "KnowledgeCheck": "quiz",
     "TrustModelExplorer": "explorer",
     "ReplyCoach": "coach",
-    "EncounterRating": "assess",
-    "CalibrationView": "assess",
-    "SelfRating": "assess",
     "Answer": "answer",
 }
 
