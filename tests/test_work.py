@@ -110,3 +110,19 @@ def test_save_failure_is_one_clear_sentence(tmp_path: Path) -> None:
 def test_bad_keys(tmp_path: Path, key: str) -> None:
     with pytest.raises(TrustkitError, match="not a valid name"):
         save(key, "answers", {}, base=tmp_path)
+
+
+def test_nothing_is_moved_while_nbgrader_grades(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "trustkit-work"
+    folder.mkdir()
+    bad = folder / "a.json"
+    bad.write_bytes(b"{not json")
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    loaded = load("a", "answers", base=tmp_path)
+    assert loaded.data is None and "left untouched" in loaded.message
+    assert loaded.moved_to is None and bad.read_bytes() == b"{not json"
+    with pytest.raises(TrustkitError, match="left untouched while it is graded"):
+        move_aside(bad)
+    assert [p.name for p in folder.iterdir()] == ["a.json"]

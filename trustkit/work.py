@@ -8,7 +8,9 @@ Rules (the learner's work is never lost or silently overwritten):
   moved aside to ``<name>.corrupt-<UTC time>.json`` - kept, never deleted - and the caller gets
   a clear message; the learner can go on from a fresh start;
 - this folder is what travels with an nbgrader submission; graders *replay* transcripts from it
-  (:func:`trustkit.engine.replay`) and never trust a number written here.
+  (:func:`trustkit.engine.replay`) and never trust a number written here;
+- while nbgrader executes a notebook (``NBGRADER_EXECUTION`` is set) saved work is evidence:
+  nothing is moved or renamed, so the test cells see exactly what the learner submitted.
 
 The folder is ``$TRUSTKIT_WORK_DIR`` if set, else ``./trustkit-work`` (Jupyter runs a notebook
 with its own folder as the working directory, so that is "next to the notebook").
@@ -95,11 +97,19 @@ def save(key: str, kind: str, data: dict[str, Any], base: str | Path | None = No
     return path
 
 
+def grading() -> bool:
+    """Whether nbgrader is executing this notebook (then saved work is left untouched)."""
+    return bool(os.environ.get("NBGRADER_EXECUTION"))
+
+
 def move_aside(path: Path) -> Path:
     """Rename an unreadable file to ``<stem>.corrupt-<time>[-n]<suffix>``; return the new path.
 
     The original extension is kept (``.json``, ``.sqlite``), so the copy opens as what it was.
+    Refused while nbgrader grades the notebook: a submission is never altered.
     """
+    if grading():
+        raise TrustkitError(f"{path.name}: saved work is left untouched while it is graded.")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     for n in range(1000):
         count = "" if n == 0 else f"-{n}"
@@ -145,6 +155,8 @@ def load(key: str, kind: str, base: str | Path | None = None) -> Loaded:
     data, saved_at, problem = _problem(path, kind)
     if problem is None:
         return Loaded(data, saved_at=saved_at)
+    if grading():
+        return Loaded(None, f"{path.name} could not be read: {problem} (left untouched).")
     try:
         moved = move_aside(path)
     except OSError as exc:
