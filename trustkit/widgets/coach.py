@@ -16,6 +16,7 @@ from typing import Any
 import ipywidgets as w
 
 from trustkit import work
+from trustkit._resources import items_by_id
 from trustkit.errors import TrustkitError
 
 AVOID_DEFAULT = ("judgmental", "premature_reassurance", "jargon")
@@ -37,24 +38,8 @@ LABELS = {
 
 @cache
 def lesson_prompts(lesson: str) -> dict[str, dict[str, Any]]:
-    import yaml
-
-    from trustkit._resources import data_path
-
-    source = f"trustkit/data/practice/{lesson}.yaml"
-    resource = data_path("practice", f"{lesson}.yaml")
-    if not resource.is_file():
-        raise TrustkitError(f"{source}: no such file of practice prompts.")
-    items = yaml.safe_load(resource.read_text(encoding="utf-8"))
-    if not isinstance(items, list):
-        raise TrustkitError(f"{source}: expected a list of prompts.")
-    out = {}
-    for i, item in enumerate(items, start=1):
-        missing = {"id", "patient", "aim", "tip", "example"} - set(item or {})
-        if missing:
-            raise TrustkitError(f"{source}: prompt {i} lacks {', '.join(sorted(missing))}.")
-        out[item["id"]] = item
-    return out
+    """The practice prompts of a lesson, from ``trustkit/data/practice/<lesson>.yaml``."""
+    return items_by_id("practice", lesson, {"id", "patient", "aim", "tip", "example"}, "prompt")
 
 
 def label(code: str, subtype: str | None = None) -> str:

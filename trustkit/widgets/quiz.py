@@ -16,33 +16,16 @@ from typing import Any
 import ipywidgets as w
 
 from trustkit import work
+from trustkit._resources import items_by_id
 from trustkit.errors import TrustkitError
 
 
 @cache
 def lesson_checks(lesson: str) -> dict[str, dict[str, Any]]:
     """The knowledge checks of a lesson, from ``trustkit/data/checks/<lesson>.yaml``."""
-    import yaml
-
-    from trustkit._resources import data_path
-
-    source = f"trustkit/data/checks/{lesson}.yaml"
-    resource = data_path("checks", f"{lesson}.yaml")
-    if not resource.is_file():
-        raise TrustkitError(f"{source}: no such file of knowledge checks.")
-    try:
-        items = yaml.safe_load(resource.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise TrustkitError(f"{source}: not valid YAML ({exc}).") from None
-    if not isinstance(items, list):
-        raise TrustkitError(f"{source}: expected a list of questions.")
-    out: dict[str, dict[str, Any]] = {}
-    for i, item in enumerate(items, start=1):
-        missing = {"id", "question", "options", "answer", "explanation"} - set(item or {})
-        if missing:
-            raise TrustkitError(f"{source}: question {i} lacks {', '.join(sorted(missing))}.")
-        out[item["id"]] = item
-    return out
+    return items_by_id(
+        "checks", lesson, {"id", "question", "options", "answer", "explanation"}, "question"
+    )
 
 
 class KnowledgeCheck(w.VBox):
