@@ -35,7 +35,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from trustkit.errors import TrustkitError
-from trustkit.scenario import DIMENSIONS, EMPATHIC_SKILLS, Option, Scenario, load
+from trustkit.scenario import (
+    DIMENSIONS,
+    EMPATHIC_SKILLS,
+    NEGATIVE_SKILLS,
+    NEUTRAL_SKILLS,
+    Option,
+    Scenario,
+    load,
+)
 
 MEMORY_CEILING_COST = 10.0
 """Points each remembered remark takes off the ceiling of every trust dimension."""
@@ -111,6 +119,21 @@ class Turn:
             "choice": self.choice,
             "ending": self.ending,
         }
+
+
+def suggested_skill(options: Iterable[Option]) -> str | None:
+    """The skill a hint should point to: the most trust-building option's first helpful skill.
+
+    ``None`` when there are no options, or when even the best option has no helpful skill.
+    """
+    options = list(options)
+    if not options:
+        return None
+    best = max(options, key=lambda o: o.effects.overall)
+    good = [s for s in best.skills if s not in NEGATIVE_SKILLS]
+    if not good:
+        return None
+    return next((s for s in good if s not in NEUTRAL_SKILLS), good[0])
 
 
 def overall(trust: dict[str, float]) -> float:

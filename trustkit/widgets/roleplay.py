@@ -24,7 +24,7 @@ from typing import Any
 import ipywidgets as w
 
 from trustkit.debrief import Debrief, debrief
-from trustkit.engine import AmbiguousReply, Encounter, ReplayError, Turn, replay
+from trustkit.engine import AmbiguousReply, Encounter, ReplayError, Turn, replay, suggested_skill
 from trustkit.errors import TrustkitError
 from trustkit.scenario import DIMENSIONS, NEGATIVE_SKILLS, NEUTRAL_SKILLS, SKILLS
 from trustkit.widgets._common import (
@@ -88,11 +88,9 @@ def hint_for(options: list[Any]) -> str:
     """A skill nudge for these options, without naming any option (see the module docstring)."""
     if not options:
         return "The visit is over: read the debrief."
-    best = max(options, key=lambda o: o.effects.overall)
-    good = [s for s in best.skills if s not in NEGATIVE_SKILLS]
-    if not good:
+    skill = suggested_skill(options)
+    if skill is None:
         return "Every reply here has a risk: choose the one least likely to hurt trust."
-    skill = next((s for s in good if s not in NEUTRAL_SKILLS), good[0])
     return NUDGES.get(skill, f"Think about this skill: {SKILLS.get(skill, skill).lower()}.")
 
 
