@@ -1,0 +1,223 @@
+"""The reference response bank: clinicians' replies in context, rated by the course panel.
+
+``trustkit/data/response_bank.yaml`` holds each reply with the patient's line before it and the
+ratings of the three-member *course reference panel* (the course authors; a teaching
+reference, not a validated study - see the file header). Two ratings per rater:
+
+* ``quality`` 1-5 (1 harmful .. 5 excellent);
+* ``empathy_level`` 0-6 on the ``empathy_level`` instrument, or ``None`` for every rater when
+  the patient's line holds no empathic opportunity.
+
+:func:`load_bank` returns :class:`BankItem` objects. The ``reference`` of an item is the
+**median** of the panel's ratings (with three raters, always one of the ratings given, and
+robust to one outlying rater). An item is a ``discussion_item`` when the panel disagrees
+noticeably: the range (highest minus lowest) of its quality ratings, or of its empathy levels,
+is 2 or more. Discussion items make good seminar material: there is a case for more than one
+rating.
+
+:func:`panel_agreement` reports the panel's own agreement (ICC(2,1) with its 95% CI, and
+Krippendorff's ordinal alpha) so learners can see how far even the reference raters agree.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from trustkit._resources import data_path
+from trustkit.errors import TrustkitError
+
+SOURCE = "trustkit/data/response_bank.yaml"
+QUALITY_MIN, QUALITY_MAX = 1, 5
+DISCUSSION_RANGE = 2
+"""An item is a discussion item when the panel's ratings of it span at least this many points."""
+
+FIELDS = ("quality", "empathy_level")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _RawItem(_Model):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    skills: list[str] = Field(min_length=1)
+    nurse: str | None = None
+    context: str = Field(min_length=3)
+    patient: str = Field(min_length=2)
+    reply: str = Field(min_length=2)
+    quality: list[int] = Field(min_length=1)
+    empathy_level: list[int] | None = None
+    note: str = Field(min_length=3)
+
+    @model_validator(mode="after")
+    def _check(self) -> _RawItem:
+        from trustkit.analyzer import NURSE_SUBTYPES
+        from trustkit.instruments import load_instrument
+        from trustkit.scenario import SKILLS
+
+        unknown = [s for s in self.skills if s not in SKILLS]
+        if unknown:
+            raise ValueError(f"unknown skill code(s) {unknown}; see trustkit.scenario.SKILLS")
+        if self.nurse is not None:
+            if self.nurse not in NURSE_SUBTYPES:
+                raise ValueError(f"nurse must be one of {list(NURSE_SUBTYPES)}")
+            if self.empathy_level is None:
+                raise ValueError("a NURSE subtype needs an empathic opportunity (empathy_level)")
+        bad = [q for q in self.quality if not QUALITY_MIN <= q <= QUALITY_MAX]
+        if bad:
+            raise ValueError(f"quality rating(s) {bad} outside {QUALITY_MIN}-{QUALITY_MAX}")
+        if self.empathy_level is not None:
+            scale = load_instrument("empathy_level").scale
+            bad = [e for e in self.empathy_level if not scale.min <= e <= scale.max]
+            if bad:
+                raise ValueError(f"empathy level(s) {bad} outside {scale.min}-{scale.max}")
+            if len(self.empathy_level) != len(self.quality):
+                raise ValueError("empathy_level needs one rating per rater, like quality")
+        return self
+
+
+class _RawBank(_Model):
+    raters: list[str] = Field(min_length=2)
+    items: list[_RawItem] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> _RawBank:
+        if len(set(self.raters)) != len(self.raters):
+            raise ValueError("two raters share an id")
+        seen: set[str] = set()
+        for item in self.items:
+            if item.id in seen:
+                raise ValueError(f"the item id {item.id!r} is used twice")
+            seen.add(item.id)
+            if len(item.quality) != len(self.raters):
+                raise ValueError(
+                    f"item {item.id} has {len(item.quality)} quality ratings for "
+                    f"{len(self.raters)} raters"
+                )
+        return self
+
+
+@dataclass(frozen=True)
+class BankItem:
+    """One reply in context, with the panel's ratings and the reference derived from them."""
+
+    id: str
+    skills: tuple[str, ...]
+    context: str
+    patient: str
+    reply: str
+    ratings: dict[str, dict[str, int | None]]  # rater -> {"quality": q, "empathy_level": e}
+    note: str
+    nurse: str | None = None
+    reference: dict[str, float | None] = field(default_factory=dict)
+
+    @property
+    def opportunity(self) -> bool:
+        """Whether the patient's line holds an empathic opportunity."""
+        return self.reference.get("empathy_level") is not None
+
+    @property
+    def rationale(self) -> str:
+        return self.note
+
+    def values(self, name: str) -> list[int | None]:
+        """The panel's ratings of ``name`` ("quality" or "empathy_level"), in rater order."""
+        return [r[name] for r in self.ratings.values()]
+
+    def spread(self, name: str) -> int | None:
+        """Highest minus lowest panel rating of ``name`` (None if not rated)."""
+        vals = [v for v in self.values(name) if v is not None]
+        return max(vals) - min(vals) if vals else None
+
+    @property
+    def discussion_item(self) -> bool:
+        """True when the panel's quality or empathy ratings span DISCUSSION_RANGE or more."""
+        return any((self.spread(f) or 0) >= DISCUSSION_RANGE for f in FIELDS)
+
+
+def _median(values: list[int]) -> float:
+    return float(statistics.median(values))
+
+
+@cache
+def _load() -> tuple[tuple[str, ...], tuple[BankItem, ...]]:
+    from trustkit.instruments import validate_yaml
+
+    resource = data_path("response_bank.yaml")
+    if not resource.is_file():
+        raise TrustkitError(f"{SOURCE}: the response bank is missing from this installation.")
+    raw = validate_yaml(resource.read_bytes(), SOURCE, _RawBank)
+    assert isinstance(raw, _RawBank)
+    items = []
+    for it in raw.items:
+        emp = it.empathy_level or [None] * len(raw.raters)
+        ratings = {
+            r: {"quality": q, "empathy_level": e}
+            for r, q, e in zip(raw.raters, it.quality, emp, strict=True)
+        }
+        items.append(
+            BankItem(
+                id=it.id,
+                skills=tuple(it.skills),
+                context=it.context,
+                patient=it.patient,
+                reply=it.reply,
+                ratings=ratings,
+                note=it.note,
+                nurse=it.nurse,
+                reference={
+                    "quality": _median(it.quality),
+                    "empathy_level": _median(it.empathy_level) if it.empathy_level else None,
+                },
+            )
+        )
+    return tuple(raw.raters), tuple(items)
+
+
+def load_bank() -> list[BankItem]:
+    """Every reply in the response bank, in file order."""
+    return list(_load()[1])
+
+
+def raters() -> list[str]:
+    """The panel's rater ids, in the order of the ratings."""
+    return list(_load()[0])
+
+
+def get_item(item_id: str) -> BankItem:
+    """One bank item by id; an unknown id raises :class:`TrustkitError`."""
+    for item in _load()[1]:
+        if item.id == item_id:
+            return item
+    raise TrustkitError(f"there is no reply with the id '{item_id}' in the response bank.")
+
+
+def panel_agreement() -> dict[str, Any]:
+    """The panel's agreement with itself, per rated field.
+
+    ``{"raters": [...], "quality": {...}, "empathy_level": {...}}``, each field with
+    ``n_items``, ``icc21`` (value, 95% CI, Koo & Li label), ``krippendorff_alpha_ordinal``,
+    ``all_agree`` (share of items where every rater gave the same rating) and
+    ``discussion_items`` (ids). Empathy is computed over the items with an opportunity only.
+    """
+    from trustkit.calibration import icc, krippendorff_alpha
+
+    names, items = _load()
+    out: dict[str, Any] = {"raters": list(names)}
+    for name in FIELDS:
+        rated = [i for i in items if i.values(name)[0] is not None]
+        matrix = [[float(v) for v in i.values(name)] for i in rated]  # type: ignore[arg-type]
+        result = icc(matrix)["ICC(2,1)"]
+        out[name] = {
+            "n_items": len(rated),
+            "icc21": {"value": result.value, "ci95": result.ci95, "label": result.label},
+            "krippendorff_alpha_ordinal": krippendorff_alpha(matrix, "ordinal"),
+            "all_agree": sum(len(set(i.values(name))) == 1 for i in rated) / len(rated),
+            "discussion_items": [i.id for i in rated if (i.spread(name) or 0) >= DISCUSSION_RANGE],
+        }
+    return out

@@ -1,0 +1,138 @@
+"""Two figures for rater calibration: learner vs reference, and a Bland-Altman plot.
+
+matplotlib is imported inside the functions (``import trustkit`` stays cheap) and no backend is
+forced. Each function returns a :class:`matplotlib.figure.Figure` with a title, axis labels and
+alt text, retrievable with ``fig.get_label()`` (also stored as ``fig._trustkit_alt``). Colours
+come from the Okabe-Ito palette, and nothing is shown by colour alone: markers and line styles
+differ, and every line is labelled in the legend.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+    from trustkit.calibration import Comparison
+
+OKABE_ITO = {
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "vermillion": "#D55E00",
+    "green": "#009E73",
+    "grey": "#999999",
+    "black": "#000000",
+}
+
+
+def _finish(fig: Figure, alt: str) -> Figure:
+    fig.set_label(alt)
+    fig._trustkit_alt = alt  # type: ignore[attr-defined]
+    return fig
+
+
+def _jitter(values: list[float], step: float = 0.06) -> list[float]:
+    """Spread points that land on the same spot, deterministically, so ties stay visible."""
+    seen: dict[float, int] = {}
+    out = []
+    for v in values:
+        n = seen.get(v, 0)
+        seen[v] = n + 1
+        out.append(v + step * ((n + 1) // 2) * (1 if n % 2 else -1))
+    return out
+
+
+def scatter_vs_reference(comparison: Comparison, what: str = "quality") -> Figure:
+    """Learner's rating (y) against the reference rating (x) per item, with the identity line."""
+    from matplotlib.figure import Figure
+
+    c = comparison
+    fig = Figure(figsize=(5.5, 5), layout="constrained")
+    ax = fig.add_subplot()
+    lo = min(c.learner + c.reference) - 0.5
+    hi = max(c.learner + c.reference) + 0.5
+    ax.plot([lo, hi], [lo, hi], linestyle="--", color=OKABE_ITO["grey"], label="same as reference")
+    ax.scatter(
+        _jitter(c.reference),
+        c.learner,
+        marker="o",
+        s=48,
+        facecolor=OKABE_ITO["blue"],
+        edgecolor=OKABE_ITO["black"],
+        label="one item (ties spread sideways)",
+    )
+    for g in c.furthest:
+        ax.annotate(
+            g.item,
+            (g.reference, g.learner),
+            textcoords="offset points",
+            xytext=(6, 6),
+            fontsize=8,
+        )
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_aspect("equal")
+    ax.set_xlabel(f"reference panel {what} rating")
+    ax.set_ylabel(f"your {what} rating")
+    ax.set_title("Your ratings against the reference panel")
+    ax.legend(loc="upper left", fontsize=8)
+    icc_text = (
+        f"ICC(2,1) {c.icc21.value:.2f}" if c.icc21 and c.icc21.value is not None else "ICC n/a"
+    )
+    alt = (
+        f"Scatter plot of {c.n} items: your {what} rating against the reference panel's. "
+        f"Points above the dashed identity line are items you rated higher. {icc_text}; "
+        f"{100 * c.within_one:.0f}% within one point; on average "
+        f"{abs(c.bias):.2f} points {'higher' if c.bias > 0 else 'lower'} "
+        f"({c.bias_label})."
+    )
+    return _finish(fig, alt)
+
+
+def bland_altman(comparison: Comparison, what: str = "quality") -> Figure:
+    """Difference (learner - reference) against the mean of the two, with bias and 95% limits."""
+    from matplotlib.figure import Figure
+
+    c = comparison
+    means = [(x + y) / 2 for x, y in zip(c.learner, c.reference, strict=True)]
+    diffs = c.differences
+    fig = Figure(figsize=(6.5, 4.5), layout="constrained")
+    ax = fig.add_subplot()
+    ax.axhline(0, color=OKABE_ITO["grey"], linestyle=":", label="no difference")
+    ax.scatter(
+        _jitter(means),
+        diffs,
+        marker="D",
+        s=40,
+        facecolor=OKABE_ITO["orange"],
+        edgecolor=OKABE_ITO["black"],
+        label="one item (ties spread sideways)",
+    )
+    ax.axhline(
+        c.bias, color=OKABE_ITO["blue"], linestyle="-", label=f"mean difference {c.bias:+.2f}"
+    )
+    if c.limits_of_agreement:
+        lo, hi = c.limits_of_agreement
+        for y in (lo, hi):
+            ax.axhline(y, color=OKABE_ITO["vermillion"], linestyle="--")
+        ax.plot(
+            [], [], color=OKABE_ITO["vermillion"], linestyle="--",
+            label=f"95% limits of agreement {lo:+.2f} to {hi:+.2f}",
+        )  # fmt: skip
+    ax.set_xlabel(f"mean of your and the reference {what} rating")
+    ax.set_ylabel("your rating minus the reference")
+    ax.set_title("Bland-Altman plot: where and how much you differ")
+    ax.legend(loc="best", fontsize=8)
+    loa = (
+        f"95% limits of agreement from {c.limits_of_agreement[0]:+.2f} to "
+        f"{c.limits_of_agreement[1]:+.2f}"
+        if c.limits_of_agreement
+        else "too few items for limits of agreement"
+    )
+    alt = (
+        f"Bland-Altman plot of {c.n} items: the difference between your {what} rating and the "
+        f"reference, against their mean. Mean difference {c.bias:+.2f} points ({c.bias_label}); "
+        f"{loa}."
+    )
+    return _finish(fig, alt)
