@@ -357,6 +357,13 @@ def test_rating_panel_reveal_shows_the_gap_in_words_and_is_saved_and_recorded() 
     ]
     panel.reveal()  # revealing again records nothing new
     assert len(_history().ratings()) == 3
+    # a revealed rating is final: the buttons lock and a change is undone, saved file unchanged
+    assert panel.quality.disabled and panel.reveal_button.disabled
+    panel.rate(quality=1)
+    assert panel.quality.value == 4 and panel.ratings["bank-2"]["quality"] == 4
+    assert work.peek("ratings-t1", "ratings").data == data
+    panel.previous()
+    assert panel.quality.disabled and panel.quality.value == 4
 
     again = RatingPanel(items=_items(), key="ratings-t1", set_name="t1")  # a re-run
     assert again.ratings == data["ratings"] and again.revealed == data["revealed"]

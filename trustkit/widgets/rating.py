@@ -6,7 +6,9 @@ empathic response (the levels and their labels come from the ``empathy_level`` i
 "Reveal" then shows the reference panel's ratings and the gap in words ("you rated 2 points
 more leniently than the panel"). Ratings are saved in ``trustkit-work/<key>.json`` (kind
 ``ratings``, see docs/architecture.md) after every click and restored when the cell runs again;
-revealed ratings are also recorded in the progress history.
+revealed ratings are also recorded in the progress history. Once a reply is revealed its rating
+is final (the buttons lock): the comparison stays honest, and a graded panel cannot be adjusted
+to match the reference after seeing it.
 
 :meth:`RatingPanel.from_transcript` rates the learner's own turns from a :class:`RolePlay`:
 there is no reference panel, so "Reveal" shows how the analyzer coded the reply instead.
@@ -331,6 +333,9 @@ class RatingPanel(w.VBox):
         item = self.current
         if self._quiet or item is None:
             return
+        if item.id in self.revealed:  # a rating is final once the reference has been shown
+            self._render()
+            return
         self.ratings.setdefault(item.id, {"quality": None, "empathy_level": None})[field_name] = (
             value
         )
@@ -400,6 +405,9 @@ class RatingPanel(w.VBox):
         finally:
             self._quiet = False
         self.empathy_box.layout.display = None if item.opportunity else "none"
+        final = item.id in self.revealed
+        self.quality.disabled = self.empathy.disabled = final
+        self.reveal_button.disabled = final
         self.result.value = self._result_html(item) if item.id in self.revealed else ""
 
     def work_data(self) -> dict[str, Any]:
