@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from trustkit.scenario import packaged_ids
 
 from .conftest import ROOT
@@ -22,11 +20,6 @@ def test_every_step_of_the_argument_has_a_row() -> None:
     assert len(ROWS) == 7
 
 
-@pytest.mark.xfail(
-    not {"teach-back", "interpreter-visit"} <= set(packaged_ids()),
-    reason="the teach-back and interpreter scenarios arrive with issue 3 (still open)",
-    strict=True,
-)
 def test_every_name_exists() -> None:
     lessons = {p.stem for p in (ROOT / "course").glob("*.ipynb")}
     scenarios = set(packaged_ids())

@@ -24,14 +24,6 @@ REQUIRED_TOPICS = {
 }
 
 
-_MISSING = sorted(set(REQUIRED_TOPICS) - set(packaged_ids()))
-
-
-@pytest.mark.xfail(
-    bool(_MISSING),
-    reason=f"issue 3 still open: no scenario yet for {_MISSING}",
-    strict=True,
-)
 def test_library_size_and_topics() -> None:
     ids = packaged_ids()
     assert len(ids) >= 10, ids
