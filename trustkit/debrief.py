@@ -289,3 +289,42 @@ def debrief(encounter: Encounter) -> Debrief:
         remembered=encounter.memory,
         adherence=estimate_adherence(overall(end), bool(fits)),
     )
+
+
+def patient_care(encounter: Encounter) -> dict[str, int]:
+    """How the simulated patient would answer the ten CARE items after this encounter.
+
+    The mapping is :func:`trustkit.instruments.patient_care_rating` (documented there): each
+    item follows one part of the patient's state at the end. Its two ratios come from the
+    encounter: hidden facts disclosed out of all hidden facts, and empathic opportunities met
+    out of those that arose. When no opportunity arose (an encounter cut short), the patient's
+    ``caring`` trust stands in for the ratio: there was nothing to be heard about, so the
+    items follow how cared for the patient felt overall.
+    """
+    from trustkit.instruments import patient_care_rating
+
+    sc = encounter.scenario
+    facts = len(sc.facts)
+    disclosed = len(encounter.disclosed) / facts if facts else 0.0
+    met = len(encounter.opportunities_met)
+    arose = met + len(encounter.opportunities_missed) + len(encounter.opportunities_open)
+    empathy = met / arose if arose else encounter.trust["caring"] / 100
+    return patient_care_rating(encounter.trust, disclosed, empathy)
+
+
+def self_vs_patient_gap(encounter: Encounter, self_responses: dict[str, Any]) -> dict[str, Any]:
+    """The learner's own CARE answers against the simulated patient's, for the debrief.
+
+    Returns :func:`trustkit.instruments.self_vs_patient` plus ``"patient_responses"`` and
+    ``"items"``: per item ``(item id, paraphrase, self, patient)``, largest gap first.
+    """
+    from trustkit.instruments import load_instrument, self_vs_patient
+
+    theirs = patient_care(encounter)
+    out = self_vs_patient(self_responses, theirs)
+    inst = load_instrument("care")
+    rows = [(i.id, i.text, self_responses.get(i.id), theirs[i.id]) for i in inst.items]
+    rows.sort(key=lambda r: -abs((r[2] if isinstance(r[2], int | float) else r[3]) - r[3]))
+    out["patient_responses"] = theirs
+    out["items"] = rows
+    return out

@@ -16,6 +16,9 @@ _WHERE = {
     "TrustModelExplorer": "explorer",
     "ReplyCoach": "coach",
     "Answer": "answer",
+    "CalibrationView": "assess",
+    "EncounterRating": "assess",
+    "SelfRating": "assess",
 }
 
 __all__ = sorted(_WHERE)

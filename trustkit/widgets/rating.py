@@ -116,10 +116,35 @@ def _bank(item_ids: list[str] | None, set_name: str, n: int) -> tuple[list[Ratin
         chosen = [by_id[i] for i in item_ids if i in by_id]
         msg = f"no reply with the id(s) {', '.join(missing)} in the bank." if missing else None
         return [from_bank_item(i) for i in chosen], msg
-    in_set = [
-        i for i in bank if set_name in (_get(i, "sets", default=None) or [_get(i, "set")] or [])
-    ]
-    return [from_bank_item(i) for i in (in_set or bank)[: max(1, n)]], None
+    try:
+        named = rating_sets().get(set_name)
+    except TrustkitError as exc:
+        return [], str(exc)
+    if named:
+        return _bank(named, set_name, n)
+    return [from_bank_item(i) for i in bank[: max(1, n)]], None
+
+
+def rating_sets() -> dict[str, list[str]]:
+    """The named sets of bank replies in ``trustkit/data/rating_sets.yaml`` (empty if none)."""
+    import yaml
+
+    from trustkit._resources import data_path
+
+    resource = data_path("rating_sets.yaml")
+    if not resource.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(resource.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise TrustkitError(f"trustkit/data/rating_sets.yaml: not valid YAML ({exc}).") from None
+    if not isinstance(data, dict) or not all(
+        isinstance(v, list) and all(isinstance(i, str) for i in v) for v in data.values()
+    ):
+        raise TrustkitError(
+            "trustkit/data/rating_sets.yaml: expected set names, each with a list of reply ids."
+        )
+    return {str(k): list(v) for k, v in data.items()}
 
 
 def _empathy_levels() -> dict[int, str]:

@@ -1,0 +1,539 @@
+"""Rating activities built on the instruments and the calibration statistics.
+
+- :class:`CalibrationView` - how a learner's revealed ratings in a :class:`RatingPanel` compare
+  with the reference panel: agreement (ICC(2,1) with its 95% CI), lean (harsher or more
+  lenient), the replies furthest apart, and two figures (learner vs reference with the identity
+  line; Bland-Altman).
+- :class:`EncounterRating` - rate a whole example encounter with an instrument (e.g. Observer
+  OPTION-5), then compare item by item with the reference panel's ratings.
+- :class:`SelfRating` - after a role-play, rate yourself with the CARE items; the simulated
+  patient's answers come from the encounter (:func:`trustkit.debrief.patient_care`), and the
+  gap between the two is the lesson.
+
+Each saves its own file in ``trustkit-work/`` (never another widget's), and, like the rating
+panel, makes a rating final once the reference has been shown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as w
+
+from trustkit import work
+from trustkit.errors import TrustkitError
+from trustkit.widgets._common import (
+    SavedWork,
+    button,
+    caption,
+    esc,
+    figure_image,
+    message_widget,
+    note,
+    problem,
+    style,
+)
+
+MIN_ITEMS = 3
+"""Fewer compared replies than this and the calibration view asks for more."""
+
+
+def _scale_buttons(inst: Any, item: Any, css: str) -> w.ToggleButtons:
+    """One item's answer buttons: the scale's values, with the anchors as tooltips."""
+    anchors = {a.value: a.label for a in inst.scale.anchors}
+    values = list(range(int(inst.scale.min), int(inst.scale.max) + 1))
+    options: list[tuple[str, Any]] = [(str(v), v) for v in values]
+    tips = [f"{v} - {anchors[v]}" if v in anchors else str(v) for v in values]
+    if inst.allow_na:
+        options.append(("N/A", "NA"))
+        tips.append(inst.na_label or "not applicable")
+    tb = w.ToggleButtons(
+        options=options,
+        value=None,
+        description=f"{item.id}.",
+        tooltips=tips,
+        style={"button_width": "3.2em", "description_width": "2.2em"},
+    )
+    tb.add_class(css)
+    return tb
+
+
+def _anchor_help(inst: Any) -> str:
+    parts = [f"{a.value:g} = {esc(a.label)}" for a in inst.scale.anchors]
+    if inst.allow_na:
+        parts.append(f"N/A = {esc(inst.na_label or 'not applicable')}")
+    return "<small>" + " · ".join(parts) + "</small>"
+
+
+# =============================================================================================
+class CalibrationView(w.VBox):
+    """Your revealed ratings (saved by a :class:`RatingPanel` under ``key``) against the panel.
+
+    Press "Refresh" after rating more replies. Programmatic API: :meth:`refresh`,
+    :attr:`comparison` (a :class:`trustkit.calibration.Comparison` or None).
+    """
+
+    def __init__(self, key: str, *, what: str = "quality") -> None:
+        self.key = key
+        self.what = what
+        self.comparison: Any = None
+        self.message = message_widget()
+        self.choice = w.ToggleButtons(
+            options=[("Quality", "quality"), ("Empathy level", "empathy_level")],
+            value=what,
+            description="Compare",
+            tooltips=["your quality ratings", "your empathy-level ratings"],
+        )
+        self.choice.add_class("tk-calibration-what")
+        self.choice.observe(lambda c: self._set_what(c["new"]), names="value")
+        self.refresh_button = button(
+            "Refresh",
+            "Recompute your calibration from the replies you have rated and revealed",
+            css="tk-calibration-refresh",
+            icon="refresh",
+            on_click=self.refresh,
+        )
+        self.summary = w.HTML()
+        self.summary.add_class("tk-calibration-summary")
+        self.figures = w.VBox()
+        super().__init__(
+            [
+                style(),
+                w.HBox([self.choice, self.refresh_button]),
+                self.summary,
+                self.figures,
+                self.message,
+            ]
+        )
+        self.add_class("tk-calibration")
+        self.refresh()
+
+    def _set_what(self, what: str) -> None:
+        self.what = what
+        self.refresh()
+
+    def _pairs(self) -> tuple[dict[str, float], dict[str, float], dict[str, Any]]:
+        from trustkit.bank import load_bank
+
+        loaded = work.peek(self.key, "ratings")
+        if loaded.data is None:
+            if loaded.message and "missing" not in loaded.message:
+                self.message.value = problem(f"Your saved ratings {loaded.message}")
+            return {}, {}, {}
+        data = loaded.data
+        ratings = data.get("ratings") if isinstance(data.get("ratings"), dict) else {}
+        revealed = [str(r) for r in data.get("revealed") or [] if isinstance(r, str)]
+        bank = {i.id: i for i in load_bank()}
+        learner: dict[str, float] = {}
+        reference: dict[str, float] = {}
+        for item_id in revealed:
+            mine = ratings.get(item_id)
+            item = bank.get(item_id)
+            if not isinstance(mine, dict) or item is None:
+                continue
+            v, ref = mine.get(self.what), item.reference.get(self.what)
+            if isinstance(v, int | float) and not isinstance(v, bool) and ref is not None:
+                learner[item_id], reference[item_id] = float(v), float(ref)
+        return learner, reference, bank
+
+    def refresh(self) -> None:
+        """Recompute from the saved ratings (only replies whose reference has been revealed)."""
+        from trustkit.calibration import compare, interpret_icc
+
+        self.message.value = ""
+        self.comparison = None
+        self.figures.children = ()
+        try:
+            learner, reference, bank = self._pairs()
+        except TrustkitError as exc:
+            self.summary.value = ""
+            self.message.value = problem(str(exc))
+            return
+        name = "quality" if self.what == "quality" else "empathy level"
+        if len(learner) < MIN_ITEMS:
+            self.summary.value = (
+                f"<p><b>{len(learner)} of at least {MIN_ITEMS}</b> replies compared. Rate and "
+                f"reveal at least {MIN_ITEMS} replies ({name}) in the panel above, then press "
+                "Refresh.</p>"
+            )
+            return
+        c = compare(learner, reference)
+        self.comparison = c
+        icc = c.icc21
+        if icc is not None and icc.value is not None:
+            lo, hi = icc.ci95 if icc.ci95 else (None, None)
+            ci = f" (95% CI {lo:.2f} to {hi:.2f})" if lo is not None and hi is not None else ""
+            label = interpret_icc(icc.value) or ""
+            agreement = f"ICC(2,1) = {icc.value:.2f}{ci}{f': {label}' if label else ''}"
+        else:
+            agreement = "ICC not defined (your ratings or the panel's do not vary)"
+        rows = []
+        for g in c.furthest:
+            item = bank.get(g.item)
+            reply = esc(getattr(item, "reply", "")) if item else ""
+            why = esc(getattr(item, "note", "")) if item else ""
+            rows.append(
+                f"<li><b>{esc(g.item)}</b>: you {g.learner:g}, panel {g.reference:g} - "
+                f"<i>“{reply}”</i><br><small>Panel: {why}</small></li>"
+            )
+        furthest = (
+            "<p><b>Furthest apart:</b></p><ul>" + "".join(rows) + "</ul>"
+            if rows
+            else "<p>No reply differs from the panel's rating.</p>"
+        )
+        self.summary.value = (
+            f"<p>{esc(c.message)}</p>"
+            f"<p><b>Agreement:</b> {esc(agreement)}. <b>Lean:</b> {esc(c.bias_label)} "
+            f"(mean difference {c.bias:+.2f}). <b>Mean gap:</b> {c.mean_abs_difference:.2f} "
+            "points.</p>"
+            + furthest
+            + "<p><small>The reference is the course authors' panel, a teaching reference, not a "
+            "validated standard. ICC bands after Koo &amp; Li (2016).</small></p>"
+        )
+        self._draw(c)
+
+    def _draw(self, c: Any) -> None:
+        from trustkit import calibration_plots
+
+        what = "quality" if self.what == "quality" else "empathy level"
+        kids: list[w.Widget] = []
+        try:
+            for fig in (
+                calibration_plots.scatter_vs_reference(c, what),
+                calibration_plots.bland_altman(c, what),
+            ):
+                image = figure_image(fig, "tk-calibration-figure")
+                kids += [image, caption(image)]
+        except Exception as exc:  # a figure must never hide the written result
+            kids.append(w.HTML(problem(f"no figure: {exc}")))
+        self.figures.children = tuple(kids)
+
+
+# =============================================================================================
+class EncounterRating(w.VBox):
+    """Rate an example encounter with an instrument, then compare with the reference panel.
+
+    Programmatic API: :meth:`rate` (item id, value), :meth:`compare`, :attr:`responses`,
+    :attr:`compared`, :attr:`result` (the learner's :class:`~trustkit.instruments.ScoreResult`).
+    """
+
+    KIND = "encounter-rating"
+
+    def __init__(self, instrument_id: str, example_id: str, *, key: str | None = None) -> None:
+        from trustkit.examples import load_example
+        from trustkit.instruments import load_instrument
+
+        self.key = key or f"rate-{example_id}"
+        self.message = message_widget()
+        self.responses: dict[str, Any] = {}
+        self.compared = False
+        self.result: Any = None
+        self.items: dict[str, w.ToggleButtons] = {}
+        self.transcript = w.HTML()
+        self.outcome = w.HTML()
+        self.outcome.add_class("tk-encounter-result")
+        self.compare_button = button(
+            "Compare",
+            "Score your ratings and compare them with the reference panel's, item by item",
+            css="tk-encounter-compare",
+            icon="balance-scale",
+            on_click=self.compare,
+        )
+        self.saved = SavedWork(self.key, self.KIND)
+        try:
+            self.instrument = load_instrument(instrument_id)
+            self.example = load_example(example_id)
+            if self.example.instrument != instrument_id:
+                raise TrustkitError(
+                    f"the example '{example_id}' is rated with {self.example.instrument}, "
+                    f"not {instrument_id}."
+                )
+        except TrustkitError as exc:
+            self.message.value = problem(str(exc))
+            self.compare_button.disabled = True
+            super().__init__([style(), self.message])
+            self.add_class("tk-encounter-rating")
+            return
+        inst, ex = self.instrument, self.example
+        lines = "".join(
+            f"<p><b>{'Clinician' if who == 'clinician' else 'Patient'}:</b> {esc(text)}</p>"
+            for who, text in ex.lines
+        )
+        self.transcript.value = (
+            f"<div class='tk-dialogue'><p><b>{esc(ex.title)}</b></p><p><i>{esc(ex.context)}"
+            f"</i></p>{lines}</div>"
+        )
+        rows: list[w.Widget] = [
+            w.HTML(f"<p><b>{esc(inst.name)}</b>: {esc(inst.prompt or '')}</p>"),
+            w.HTML(_anchor_help(inst)),
+        ]
+        for item in inst.items:
+            tb = _scale_buttons(inst, item, "tk-encounter-item")
+            tb.observe(lambda c, i=item.id: self._changed(i, c["new"]), names="value")
+            self.items[item.id] = tb
+            rows += [w.HTML(f"<small>{esc(item.id)}. {esc(item.text)}</small>"), tb]
+        super().__init__(
+            [style(), self.transcript, *rows, self.compare_button, self.outcome, self.message]
+        )
+        self.add_class("tk-encounter-rating")
+        self._restore()
+        self._render()
+
+    # -- API ------------------------------------------------------------------------------
+    def rate(self, item_id: str, value: Any) -> None:
+        """Answer one item (the same as clicking its button)."""
+        self.items[str(item_id)].value = value
+
+    def compare(self) -> str:
+        """Score the ratings and show them next to the panel's; the ratings are then final."""
+        from trustkit.instruments import score
+
+        if not self.items:
+            return ""
+        missing = [i for i in self.items if self.responses.get(i) is None]
+        if missing:
+            self.message.value = note(
+                f"Rate every item first (not yet: {', '.join(missing)}), then compare."
+            )
+            return ""
+        self.message.value = ""
+        if not self.compared:
+            self.compared = True
+            self._save()
+        self.result = score(self.instrument.id, self._numeric())
+        self._render()
+        return self.outcome.value
+
+    # -- internals --------------------------------------------------------------------------
+    def _numeric(self) -> dict[str, float | None]:
+        return {
+            i: (None if v == "NA" else float(v)) for i, v in self.responses.items() if v is not None
+        }
+
+    def _changed(self, item_id: str, value: Any) -> None:
+        if getattr(self, "_quiet", False):
+            return
+        if self.compared:  # final once the reference has been shown
+            self._render()
+            return
+        self.responses[item_id] = value
+        self._save()
+
+    def _render(self) -> None:
+        self._quiet = True
+        try:
+            for i, tb in self.items.items():
+                tb.value = self.responses.get(i)
+                tb.disabled = self.compared
+        finally:
+            self._quiet = False
+        self.compare_button.disabled = self.compared
+        if not self.compared:
+            self.outcome.value = ""
+            return
+        from trustkit.instruments import score
+
+        mine = self.result or score(self.instrument.id, self._numeric())
+        self.result = mine
+        ref = self.example.reference
+        theirs = score(self.instrument.id, {i: float(round(v)) for i, v in ref.items()})
+        rows = []
+        for item in self.instrument.items:
+            you = self.responses.get(item.id)
+            panel = ref[item.id]
+            gap = "" if you in (None, "NA") else f"{float(you) - panel:+g}"
+            rows.append(
+                f"<tr><td>{esc(item.id)}</td><td>{esc(you)}</td><td>{panel:g}</td>"
+                f"<td>{esc(gap)}</td><td><small>{esc(self.example.rationales[item.id])}</small>"
+                "</td></tr>"
+            )
+        total = (
+            f"<p><b>Your total:</b> {mine.score:g}; <b>the panel's:</b> {theirs.score:g} "
+            f"(range {self.instrument.scoring.range[0]:g}-{self.instrument.scoring.range[1]:g})."
+            "</p>"
+            if mine.score is not None and theirs.score is not None
+            else f"<p>Your ratings could not be scored: {esc(mine.reason)}</p>"
+        )
+        self.outcome.value = (
+            total + "<table><tr><th>item</th><th>you</th><th>panel (median)</th><th>gap</th>"
+            "<th>the panel's reason</th></tr>" + "".join(rows) + "</table>"
+            "<p><small>The panel is the course authors' reference panel, a teaching reference, "
+            "not a validated standard.</small></p>"
+        )
+
+    def _save(self) -> None:
+        failure = self.saved.save({"responses": self.responses, "compared": self.compared})
+        if failure:
+            self.message.value = problem(failure)
+
+    def _restore(self) -> None:
+        data = self.saved.load()
+        if self.saved.message:
+            self.message.value = problem(self.saved.message)
+        if not data:
+            return
+        saved = data.get("responses") if isinstance(data.get("responses"), dict) else {}
+        for i, tb in self.items.items():
+            v = saved.get(i)
+            if v in {val for _, val in tb.options}:
+                self.responses[i] = v
+        self.compared = bool(data.get("compared")) and all(
+            self.responses.get(i) is not None for i in self.items
+        )
+
+
+# =============================================================================================
+class SelfRating(w.VBox):
+    """After the role-play saved under ``roleplay_key``: rate yourself with the CARE items, then
+    see how the simulated patient would rate you, and the gap.
+
+    Programmatic API: :meth:`rate`, :meth:`compare`, :attr:`responses`, :attr:`gap` (the dict of
+    :func:`trustkit.debrief.self_vs_patient_gap`, or None).
+    """
+
+    KIND = "self-rating"
+
+    def __init__(self, roleplay_key: str, *, key: str | None = None) -> None:
+        from trustkit.instruments import load_instrument
+
+        self.roleplay_key = roleplay_key
+        self.key = key or f"{roleplay_key}-self"
+        self.message = message_widget()
+        self.responses: dict[str, Any] = {}
+        self.compared = False
+        self.gap: dict[str, Any] | None = None
+        self.items: dict[str, w.ToggleButtons] = {}
+        self.outcome = w.HTML()
+        self.outcome.add_class("tk-self-result")
+        self.compare_button = button(
+            "Compare with the patient",
+            "See how the simulated patient would rate you, and the gap with your own rating",
+            css="tk-self-compare",
+            icon="balance-scale",
+            on_click=self.compare,
+        )
+        self.saved = SavedWork(self.key, self.KIND)
+        self.instrument = inst = load_instrument("care")
+        rows: list[w.Widget] = [
+            w.HTML(f"<p><b>How good were you at ...</b> ({esc(inst.name)})</p>"),
+            w.HTML(_anchor_help(inst)),
+        ]
+        for item in inst.items:
+            tb = _scale_buttons(inst, item, "tk-self-item")
+            tb.observe(lambda c, i=item.id: self._changed(i, c["new"]), names="value")
+            self.items[item.id] = tb
+            rows += [w.HTML(f"<small>{esc(item.id)}. {esc(item.text)}</small>"), tb]
+        super().__init__([style(), *rows, self.compare_button, self.outcome, self.message])
+        self.add_class("tk-self-rating")
+        self._restore()
+        self._render()
+
+    def rate(self, item_id: str, value: Any) -> None:
+        """Answer one CARE item: 1-5 or "NA" (the same as clicking its button)."""
+        self.items[str(item_id)].value = value
+
+    def _encounter(self) -> tuple[Any, str | None]:
+        from trustkit.engine import replay
+
+        loaded = work.peek(self.roleplay_key, "roleplay")
+        if loaded.data is None:
+            if loaded.message and "missing" not in loaded.message:
+                return None, f"your saved role-play {loaded.message}"
+            return None, "Play the encounter above first, to its end."
+        try:
+            enc = replay(loaded.data.get("transcript") or {})
+        except TrustkitError as exc:
+            return None, f"your saved role-play cannot be replayed: {exc}"
+        if not enc.finished:
+            return None, "Finish the encounter above (reach an ending), then compare."
+        return enc, None
+
+    def compare(self) -> str:
+        """Compare your answers with the patient's; your answers are then final."""
+        unanswered = [i for i in self.items if self.responses.get(i) is None]
+        if unanswered:
+            self.message.value = note(
+                f"Answer every item first (N/A where it does not apply; not yet: "
+                f"{', '.join(unanswered)})."
+            )
+            return ""
+        enc, why = self._encounter()
+        if enc is None:
+            self.message.value = note(why or "")
+            return ""
+        self.message.value = ""
+        if not self.compared:
+            self.compared = True
+            self._save()
+        self._render(enc)
+        return self.outcome.value
+
+    def _changed(self, item_id: str, value: Any) -> None:
+        if getattr(self, "_quiet", False):
+            return
+        if self.compared:
+            self._render()
+            return
+        self.responses[item_id] = value
+        self._save()
+
+    def _render(self, enc: Any = None) -> None:
+        from trustkit.debrief import self_vs_patient_gap
+
+        self._quiet = True
+        try:
+            for i, tb in self.items.items():
+                tb.value = self.responses.get(i)
+                tb.disabled = self.compared
+        finally:
+            self._quiet = False
+        self.compare_button.disabled = self.compared
+        if not self.compared:
+            self.outcome.value = ""
+            return
+        if enc is None:
+            enc, why = self._encounter()
+            if enc is None:
+                self.outcome.value = note(why or "")
+                return
+        mine = {i: (None if v == "NA" else v) for i, v in self.responses.items()}
+        self.gap = g = self_vs_patient_gap(enc, mine)
+        you, them = g["self"].score, g["patient"].score
+        rows = "".join(
+            f"<tr><td>{esc(i)}</td><td><small>{esc(text)}</small></td>"
+            f"<td>{'N/A' if s is None else s}</td><td>{p}</td></tr>"
+            for i, text, s, p in g["items"]
+        )
+        scores = (
+            f"<p><b>You:</b> {you:g} · <b>the patient:</b> {them:g} (CARE total, 10-50)</p>"
+            if you is not None and them is not None
+            else ""
+        )
+        self.outcome.value = (
+            f"<h4>Debrief: you and the patient</h4>{scores}<p>{esc(g['message'])}</p>"
+            "<table><tr><th>item</th><th>about</th><th>you</th><th>patient</th></tr>"
+            + rows
+            + "</table><p><small>The patient's answers are derived from her or his trust, what "
+            "was disclosed and the empathic moments met at the end of the encounter (a "
+            "documented mapping, an educational approximation, not a validated model). "
+            f"Self-assessment: {esc(g['citation'])}</small></p>"
+        )
+
+    def _save(self) -> None:
+        failure = self.saved.save({"responses": self.responses, "compared": self.compared})
+        if failure:
+            self.message.value = problem(failure)
+
+    def _restore(self) -> None:
+        data = self.saved.load()
+        if self.saved.message:
+            self.message.value = problem(self.saved.message)
+        if not data or not isinstance(data.get("responses"), dict):
+            return
+        for i, tb in self.items.items():
+            v = data["responses"].get(i)
+            if v in {val for _, val in tb.options}:
+                self.responses[i] = v
+        self.compared = bool(data.get("compared")) and all(
+            self.responses.get(i) is not None for i in self.items
+        )
