@@ -196,3 +196,37 @@ def test_add_parsers_contract() -> None:
     add_parsers(p.add_subparsers())
     args = p.parse_args(["instruments", "--json"])
     assert callable(args.func) and args.json is True
+
+
+def test_bank_reports_the_panels_own_agreement(capsys: pytest.CaptureFixture[str]) -> None:
+    from trustkit.bank import load_bank
+    from trustkit.calibration import icc
+
+    assert main(["bank", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    items = load_bank()
+    assert out["n_replies"] == len(items) >= 120
+    matrix = [[float(v) for v in i.values("quality")] for i in items]
+    assert out["panel"]["quality"]["icc21"]["value"] == pytest.approx(icc(matrix)["ICC(2,1)"].value)
+    spread = [i.id for i in items if max(i.values("quality")) - min(i.values("quality")) >= 2]
+    assert out["panel"]["quality"]["discussion_items"] == spread and spread
+    assert main(["bank"]) == 0
+    text = capsys.readouterr().out
+    assert "ICC(2,1)" in text and all(f"discuss {i}" in text for i in spread)
+
+
+def test_graded_and_lesson_replies_are_not_discussion_items() -> None:
+    """Grading a learner against a reply the panel itself disputes would be unfair."""
+    import re
+
+    from trustkit.bank import get_item
+    from trustkit.widgets.rating import rating_sets
+
+    root = Path(__file__).resolve().parent.parent
+    graded = set()
+    for nb in (root / "solutions").glob("*/*.ipynb"):
+        graded |= set(re.findall(r'\\"(b\d{3})\\"', nb.read_text(encoding="utf-8")))
+    assert len(graded) >= 10
+    used = graded | {i for ids in rating_sets().values() for i in ids}
+    disputed = sorted(i for i in used if get_item(i).discussion_item)
+    assert disputed == [], disputed

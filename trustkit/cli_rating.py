@@ -1,4 +1,4 @@
-"""``trustkit instruments | score | calibrate``: rating instruments and rater agreement.
+"""``trustkit instruments | score | calibrate | bank``: rating instruments and rater agreement.
 
 Wired into ``trustkit/cli.py`` through :func:`add_parsers`. Every problem with the user's input
 raises :class:`TrustkitError` as ``FILE:LINE: one clear sentence``.
@@ -53,7 +53,7 @@ Exit codes: 0 success, 1 a problem in your input, 2 a usage error.
 
 
 def add_parsers(sub: Any) -> None:
-    """Add the ``instruments``, ``score`` and ``calibrate`` subcommands."""
+    """Add the ``instruments``, ``score``, ``calibrate`` and ``bank`` subcommands."""
     p = sub.add_parser(
         "instruments",
         help="list the rating instruments (CARE, OPTION-5, CollaboRATE, ...)",
@@ -94,6 +94,17 @@ def add_parsers(sub: Any) -> None:
     )
     p.add_argument("--json", action="store_true", help="print the statistics as JSON")
     p.set_defaults(func=cmd_calibrate)
+
+    p = sub.add_parser(
+        "bank",
+        help="the response bank: size, the reference panel's own agreement, discussion items",
+        description="Summarise the packaged response bank of clinicians' replies: how many, "
+        "which skills, how well the course's reference panel agrees with itself (ICC(2,1) with "
+        "its 95% CI, Krippendorff's ordinal alpha, share of unanimous ratings) and the replies "
+        "on which the panel disagrees by 2 points or more (discussion items for a tutorial).",
+    )
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=cmd_bank)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -336,4 +347,45 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     alpha = report["krippendorff_alpha_ordinal"]
     print(f"{'Krippendorff alpha, ordinal':<28} {_fmt(alpha):>6}")
     print("ICC labels: Koo & Li (2016). Report ICC(2,1) for raters who stand for any rater.")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# bank
+# ---------------------------------------------------------------------------------------------
+def cmd_bank(args: argparse.Namespace) -> int:
+    from collections import Counter
+
+    from trustkit.bank import get_item, load_bank, panel_agreement
+
+    items = load_bank()
+    agreement = panel_agreement()
+    skills = Counter(s for i in items for s in i.skills)
+    if args.json:
+        out = {
+            "n_replies": len(items),
+            "n_with_empathic_opportunity": sum(i.opportunity for i in items),
+            "skills": dict(sorted(skills.items())),
+            "panel": agreement,
+        }
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+        return 0
+    print(
+        f"{len(items)} replies, {sum(i.opportunity for i in items)} with an empathic "
+        f"opportunity; {len(skills)} skills; reference panel: {', '.join(agreement['raters'])}"
+    )
+    print("(the course authors' reference panel: a teaching reference, not a validated study)")
+    for name in ("quality", "empathy_level"):
+        a = agreement[name]
+        icc = a["icc21"]
+        lo, hi = icc["ci95"] or (math.nan, math.nan)
+        print(
+            f"{name}: {a['n_items']} replies; ICC(2,1) {icc['value']:.2f} "
+            f"(95% CI {lo:.2f} to {hi:.2f}, {icc['label']}); Krippendorff's ordinal alpha "
+            f"{a['krippendorff_alpha_ordinal']:.2f}; unanimous {100 * a['all_agree']:.0f}%"
+        )
+        for item_id in a["discussion_items"]:
+            item = get_item(item_id)
+            reply = item.reply if len(item.reply) <= 70 else item.reply[:67] + "..."
+            print(f"  discuss {item_id} (panel {item.values(name)}): {reply}")
     return 0
