@@ -14,8 +14,10 @@ Run: ``.venv/bin/python -m pytest -m browser tests/browser -s``
 from __future__ import annotations
 
 import json
+import shutil
 import statistics
 import time
+from pathlib import Path
 
 import pytest
 
@@ -80,8 +82,22 @@ def _kernel_idle(page, timeout: int = 60_000) -> None:
     )
 
 
-def _open_and_run(page, lab) -> None:
-    page.goto(f"{lab['url']}/lab/tree/demo_widgets.ipynb?token={lab['token']}")
+def _open_and_run(
+    page,
+    lab,
+    notebook: str = "demo_widgets.ipynb",
+    ready: tuple[str, ...] = (
+        f"{RP} .tk-trust-value",
+        ".tk-rating .tk-rate-quality",
+        ".tk-dashboard",
+    ),
+) -> None:
+    if page.url.startswith(lab["url"]):  # the lab is open: open the notebook in it, no reload
+        page.evaluate(
+            "(path) => window.jupyterapp.commands.execute('docmanager:open', {path})", notebook
+        )
+    else:
+        page.goto(f"{lab['url']}/lab/tree/{notebook}?token={lab['token']}")
     page.wait_for_selector(".jp-Notebook", state="visible")
     page.wait_for_function("() => window.jupyterapp !== undefined")
     deadline = time.monotonic() + 60  # a kernel may first need choosing (a dialog), then starting
@@ -98,9 +114,8 @@ def _open_and_run(page, lab) -> None:
     for attempt in range(2):  # retry once: a run-all right at kernel start can be dropped
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
         try:
-            page.wait_for_selector(f"{RP} .tk-trust-value", timeout=60_000)
-            page.wait_for_selector(".tk-rating .tk-rate-quality", timeout=60_000)
-            page.wait_for_selector(".tk-dashboard", timeout=60_000)
+            for selector in ready:
+                page.wait_for_selector(selector, timeout=60_000)
             return
         except Exception:
             _shot(page, f"00-run-all-attempt-{attempt + 1}")
@@ -229,7 +244,7 @@ def _learner_path(page, lab) -> list[float]:
     _shot(page, "04-rated")
 
     # reload, run again: the saved work comes back
-    page.reload()
+    page.goto("about:blank")
     _open_and_run(page, lab)
     page.wait_for_selector(f"{RP} img.tk-debrief-figure")
     assert _dialogue(page).count("You:") == turns
@@ -253,3 +268,43 @@ def _learner_path(page, lab) -> list[float]:
         r["quality"] for r in ratings["data"]["ratings"].values()
     ]
     return latencies
+
+
+LESSON_01 = "01-why-trust-matters.ipynb"
+
+
+def test_lesson_01_plays_its_encounter_in_jupyterlab(browser_page, lab) -> None:
+    """Issue 6: the course's lesson 01 itself, opened and played by clicking, as a learner would."""
+    shutil.copy(Path(__file__).resolve().parents[2] / "course" / LESSON_01, lab["root"])
+    page = browser_page
+    if page.url.startswith(lab["url"]):  # another notebook open: save and close it first
+        page.evaluate("window.jupyterapp.commands.execute('docmanager:save-all')")
+        page.evaluate("window.jupyterapp.commands.execute('application:close-all')")
+        page.wait_for_function("() => !document.querySelector('.jp-NotebookPanel')")
+    try:
+        _open_and_run(page, lab, LESSON_01, ready=(f"{RP} .tk-trust-value", ".tk-knowledge-check"))
+        page.locator(RP).scroll_into_view_if_needed()
+        _shot(page, "10-lesson01-opened")
+        start = _trust(page)
+        for _ in range(60):
+            _wait_ready(page)
+            if _at_end(page):
+                break
+            _timed_click(page, page.locator(f"{RP} button.tk-option").first)
+        page.wait_for_selector(f"{RP} img.tk-debrief-figure")
+        assert (
+            page.evaluate(
+                "() => document.querySelector('.tk-roleplay img.tk-debrief-figure').naturalWidth"
+            )
+            > 0
+        ), "the debrief figure rendered"
+        assert "Debrief" in page.inner_text(f"{RP} .tk-debrief") and _trust(page) != start
+        page.locator(f"{RP} img.tk-debrief-figure").scroll_into_view_if_needed()
+        _shot(page, "11-lesson01-debrief")
+    except Exception:
+        _shot(page, "19-lesson01-failure")
+        raise
+    saved = json.loads((lab["root"] / "trustkit-work" / "lesson01-roleplay.json").read_text())
+    assert (
+        saved["data"]["completed"] is True and saved["data"]["scenario"] == "lifestyle-disclosure"
+    )

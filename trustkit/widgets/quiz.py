@@ -67,6 +67,7 @@ class KnowledgeCheck(w.VBox):
             description="Check my answer",
             tooltip="Check your answer (not graded)",
             icon="check",
+            layout=w.Layout(width="auto"),  # the default width cuts the label short
         )
         self._check.add_class("tk-check")
         self._feedback = w.HTML()
