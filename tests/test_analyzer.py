@@ -397,6 +397,7 @@ def test_benchmark_script_runs() -> None:
     script = Path(ROOT) / "benchmarks" / "analyzer.py"
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
     assert out.returncode == 0 and "macro F1" in out.stdout and "held-out" in out.stdout
+    assert "independent-unseen" in out.stdout and "labels as given" in out.stdout
     fail = subprocess.run([sys.executable, str(script), "--min-f1", "1.01"], capture_output=True)
     assert fail.returncode == 1
 
@@ -525,3 +526,21 @@ PARAPHRASES: list[tuple[str, set[str]]] = [
 def test_paraphrases(text: str, expected: list[str]) -> None:
     got = analyze(text).code_set() - set(EXTRA_CODES)
     assert got == set(expected), analyze(text).to_dict()
+
+
+def test_independent_author_set_scores_by_the_documented_convention() -> None:
+    """The second author's set (never seen by the rules' author): a regression floor."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_analyzer", Path(ROOT) / "benchmarks" / "analyzer.py"
+    )
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    items = _load("utterances_main.yaml")
+    assert len(items) + len(_load("utterances_heldout.yaml")) >= 390
+    converted = bench.to_convention(items)
+    changed = sum(a["codes"] != b["codes"] for a, b in zip(items, converted, strict=True))
+    assert 0 < changed < len(items) // 4  # the one convention rule, not a relabelling
+    assert evaluate(converted)["macro_f1"] >= 0.90

@@ -134,14 +134,43 @@ EMOTION = (
     r"helpless|lonely|stressed|distressed|disappointed|confused|shocked|shaken|devastated|"
     r"exhausted|worn\s+out|drained|run\s+down|heartbroken|grieving|hurt|fed\s+up|unsettled|"
     r"uneasy|tearful|panicky|panicked|on\s+edge|relieved|relaxed|tense|concerned|rattled|"
-    r"weighing\s+on\s+you|getting\s+to\s+you|taking\s+its\s+toll)"
+    r"let\s+down|weighing\s+on\s+you|getting\s+to\s+you|taking\s+its\s+toll|running\s+on\s+empty|burnt?\s+out|"
+    r"at\s+(?:the\s+end\s+of\s+)?your\s+tether|at\s+your\s+wits'?\s+end|at\s+breaking\s+point|"
+    r"(?:a|such\s+a)\s+(?:real\s+|huge\s+|big\s+|terrible\s+|bit\s+of\s+a\s+)?shock)"
 )
+# After "low" / "down": an amount, not a mood ("you're down to one tablet", "low on iron").
+NOT_AMOUNT = r"(?!\s+(?:to\s+(?:one|two|three|\d|a|the|your|half)\b|on\b|in\b))"
 # How a situation can be for the patient ("that must be hard").
 HARD = (
     r"(?:hard|difficult|tough|awful|horrible|terrible|frightening|scary|terrifying|exhausting|"
     r"upsetting|overwhelming|stressful|worrying|lonely|painful|devastating|distressing|a\s+shock|"
     r"a\s+lot|hard\s+work|rough|frustrating|confusing|unsettling|heartbreaking|a\s+worry|"
     r"a\s+strain|draining|isolating|not\s+easy|no\s+fun)"
+)
+# Praise for the patient as a person or carer: "a wonderful carer", "such an observant mum".
+PRAISE_ADJ = (
+    r"(?:wonderful|amazing|fantastic|great|brilliant|devoted|excellent|observant|fierce|strong|caring|"
+    r"loving|dedicated|remarkable|incredible|tremendous|attentive|good|brave|determined)"
+)
+CARER = (
+    r"(?:carer|caregiver|mum|mom|mother|dad|father|parent|wife|husband|partner|daughter|son|advocate|"
+    r"friend|grandparent|grandmother|grandfather|nan|role\s+model|support|team)"
+)
+# Benign explanations offered before anything is known ("it's just stress").
+BENIGN = (
+    r"(?:stress|anxiety|nerves|a\s+virus|(?:your\s+|old\s+)?age|a\s+cold|hormones|indigestion|"
+    r"wear\s+and\s+tear|a\s+bug|in\s+your\s+head|a\s+phase|growing\s+pains|a\s+pulled\s+muscle|"
+    r"muscular|teething|colic|trapped\s+wind|wind|your\s+imagination)"
+)
+# Admin and logistics that "don't worry about" may refer to without being reassurance.
+ADMIN = (
+    r"(?:form|forms|paperwork|parking|ticket|bill|bills|cost|time|appointment|letter|booking|referral|"
+    r"mess|spelling|details|names?|questionnaire|wait|waiting|queue|car|keys|coat|shoes|being\s+late|"
+    r"getting|me|us|asking|calling|ringing|phoning|bringing)"
+)
+# Stems of unambiguous feeling words ("feel" and "concern" also describe symptoms).
+EMO_STRONG = (
+    r"(?:worr|fear|afraid|scared|frighten|upset|anxi|nervous|sad|angry|anger|guilt|panic)\w*"
 )
 # Stems of feeling words, for "tell me more about what's worrying you".
 EMO_STEM = (
@@ -187,12 +216,21 @@ _RULES: tuple[_Rule, ...] = (
             r"(?:really\s+)?(?:shaken|upset|frightened|scared|worried|rattled|thrown)\s+you\b",
             # "I can see you're upset", "I can hear how exhausted you are"
             rf"\bi\s+can\s+(?:see|tell|hear|sense)\s+(?:that\s+)?(?:[\w']+\s+){{0,3}}?{EMOTION}\b",
+            # "I can see how much you love her"
+            r"\bi\s+can\s+(?:see|tell|hear|sense)\s+how\s+much\s+(?:you|this|that|it|she|he)\s+"
+            r"(?:love|care|mean|miss|matter)",
+            # "this has made you really angry", "it's left you feeling low"
+            rf"\b(?:this|that|it|all\s+this)\s+(?:has|'s|is)\s+(?:really\s+|clearly\s+)?(?:made|making|left|leaving)\s+"
+            rf"you\s+(?:feel(?:ing)?\s+)?{INTENS}{EMOTION}\b",
+            # "it sounds like things have felt really hopeless"
+            rf"\b(?:sounds|seems|looks)\s+(?:like|as\s+if|as\s+though)\s+(?:[\w']+\s+){{1,4}}?"
+            rf"(?:has|have|'s|'ve)\s+(?:been\s+)?(?:felt|feeling)\s+{INTENS}(?:{EMOTION}|{HARD}|bleak|pointless)\b",
             # "I'm sensing some worry", "I get the sense you're frustrated", "I notice you seem angry"
             rf"\b{I_M}\s+(?:sensing|picking\s+up(?:\s+on)?)\s+(?:some\s+|a\s+lot\s+of\s+|a\s+bit\s+of\s+)?{EMOTION}\b",
             rf"\bi\s+(?:get|have)\s+the\s+(?:sense|feeling|impression)\s+(?:that\s+)?(?:[\w']+\s+){{0,4}}?{EMOTION}\b",
             rf"\bi\s+notice[d]?\s+(?:that\s+)?you\s+(?:[\w']+\s+){{0,3}}?{EMOTION}\b",
             # "I imagine you're feeling nervous", "I know you're scared"
-            rf"\bi\s+(?:imagine|guess|suspect|know)\s+(?:that\s+)?you(?:'re|\s+are|'ve\s+been|\s+have\s+been|"
+            rf"\bi\s+(?:imagine|guess|suspect|know|wonder\s+(?:if|whether))\s+(?:that\s+)?you(?:'re|\s+are|'ve\s+been|\s+have\s+been|"
             rf"'d\s+be|\s+might\s+be|\s+must\s+be|\s+feel)\s+{INTENS}{EMOTION}\b",
         ),
     ),
@@ -201,11 +239,20 @@ _RULES: tuple[_Rule, ...] = (
         "naming",
         # "You're worried about the colour of your urine." A statement that opens the sentence.
         (
-            rf"\b(?:{YOU_RE}|{YOU_VE}\s+been)\s+(?:feeling\s+)?{INTENS}{EMOTION}\b",
+            rf"\b(?:{YOU_RE}|{YOU_VE}\s+been)\s+(?:feeling\s+)?{INTENS}{EMOTION}\b{NOT_AMOUNT}",
             # "you feel like nobody is listening"
             r"\byou(?:'re|\s+are)?\s+feel(?:ing)?\s+(?:like|as\s+if|as\s+though|that)\b[^.;!?]{0,80}",
         ),
         guards=("sentence_start", "statement"),
+    ),
+    _Rule(
+        "empathy",
+        "naming",
+        # "..., and you're worried about going out on your own" (a joined clause, not "if you're...")
+        (
+            rf"(?:,|\band|\bbut)\s+(?:{YOU_RE}|{YOU_VE}\s+been)\s+(?:feeling\s+)?{INTENS}{EMOTION}\b{NOT_AMOUNT}",
+        ),
+        guards=("statement",),
     ),
     # ---- empathy: Understanding (legitimising, normalising) --------------------------------
     _Rule(
@@ -234,11 +281,23 @@ _RULES: tuple[_Rule, ...] = (
             rf"\b(?:{IT_S}|this\s+is|that's)\s+(?:so\s+|really\s+)?(?:hard|difficult|tough)\s+to\s+"
             r"(?:hear|take\s+in|accept|talk\s+about)",
             # normalising: "anyone would be worried", "lots of parents feel the same"
-            r"\b(?:anyone|anybody|(?:most|some)\s+(?:\w+\s+)?people|(?:lots|a\s+lot|plenty)\s+of\s+(?:\w+\s+){0,2}?"
-            r"(?:people|parents|patients|dads|mums|mothers|fathers|men|women|carers|families)|"
-            r"many\s+(?:\w+\s+)?(?:people|parents|patients))\s+(?:in\s+(?:your|that|this)\s+\w+\s+)?"
-            r"(?:would|do|feel|find|worry|struggle|go\s+through)\b",
-            r"\bno\s+wonder\b",
+            # ("some people find X helps, some prefer Y" offers options; it is not normalising)
+            r"\b(?:anyone|anybody|(?:most|many|(?:lots|a\s+lot|plenty)\s+of)\s+(?:\w+\s+){0,2}?"
+            r"(?:people|parents|patients|dads|mums|mothers|fathers|men|women|carers|families))\s+(?:in\s+(?:your|that|this)\s+\w+\s+)?"
+            r"(?:would|do|feel|find|worry|struggle|go\s+through|tell\s+(?:us|me)|say|describe)\b",
+            r"\bsome\s+(?:\w+\s+)?people\s+(?:in\s+(?:your|that|this)\s+\w+\s+)?(?:feel|worry|struggle)\b",
+            r"\b(?:you're|you\s+are)\s+(?:not|far\s+from)\s+the\s+only\s+(?:one|person|parent|patient|mum|dad)\b",
+            r"\b(?:doesn't|does\s+not|won't|will\s+not)\s+make\s+you\s+(?:weak|a\s+bad|a\s+failure|a\s+burden|stupid|silly)",
+            # "I don't think you're being silly", "you're not wasting my time"
+            r"(?:\bnot|n't|\bnever)\b(?:\s+(?:think|feel|believe|at\s+all))?\s+(?:that\s+)?"
+            r"(?:you(?:'re|\s+are|\s+were)?\s+)?(?:being\s+)?(?:silly|daft|stupid|a\s+nuisance|a\s+burden|"
+            r"overreacting|making\s+a\s+fuss|wasting\s+(?:my|our|anyone's|anybody's|the\s+\w+'s)\s+time)\b",
+            # "it can be really scary when a little one has a fit" (not "the biopsy can be painful")
+            rf"\b(?:it|this|that)\s+can\s+be\s+{INTENS}(?:scary|frightening|terrifying|overwhelming|upsetting|stressful|"
+            r"worrying|distressing|a\s+shock|hard|tough|difficult|isolating|lonely|frustrating|exhausting|"
+            r"heartbreaking)\s+(?:when|for|seeing|watching|living|going|to\s+(?:see|watch|hear|live|cope|go|deal))\b",
+            r"\bno\s+wonder\s+(?:you|you're|you've|you\s+feel)\b",
+            r"\b(?:could|can|might)\s+(?:have\s+)?happen(?:ed)?\s+to\s+(?:anyone|anybody|any\s+of\s+us)\b",
             # "I'd feel the same", "I'd be worried too"
             rf"\bi(?:'d|\s+would)\s+(?:have\s+been|have\s+felt|feel|be)\s+(?:just\s+|exactly\s+)?"
             rf"(?:the\s+same|{EMOTION}\s+too)\b",
@@ -251,6 +310,18 @@ _RULES: tuple[_Rule, ...] = (
             r"\b(?:this|that|it)(?:\s+isn't|\s+is\s+not|\s+wasn't|\s+was\s+not|'s\s+not)\s+what\s+you\s+"
             r"(?:wanted|were\s+hoping|hoped|expected)\s+to\s+hear\b",
         ),
+    ),
+    _Rule(
+        "empathy",
+        "understanding",
+        # "You've had a really tough time of it." ("Sounds like you've had a rough few weeks" is a
+        # reflection: the rule only takes the statement when it opens the sentence)
+        (
+            rf"\b{YOU_VE}\s+(?:had|been\s+having|been\s+through)\s+(?:such\s+)?(?:a\s+)?{INTENS}"
+            r"(?:tough|hard|rough|difficult|terrible|awful|horrible|miserable)\s+(?:time|few|week|year|couple|"
+            r"month|day|night)",
+        ),
+        guards=("sentence_start", "statement"),
     ),
     # ---- empathy: Respecting (praise, acknowledging effort and strength) ---------------------
     _Rule(
@@ -280,6 +351,18 @@ _RULES: tuple[_Rule, ...] = (
             r"\bwith\s+(?:real\s+|such\s+|great\s+|so\s+much\s+)?(?:grace|dignity|courage)\b",
             rf"\b{IT_S}\s+clear\s+how\s+much\s+(?:thought|effort|care|work)\b",
             rf"\b{YOU_VE}\s+(?:clearly\s+|obviously\s+)?(?:thought\s+(?:so\s+|really\s+)?hard|put\s+(?:so\s+much|a\s+lot))",
+            # "you've clearly been a wonderful carer", "you're such an observant mum"
+            rf"\byou(?:(?:'re|\s+are|\s+were)\s+(?:clearly\s+|obviously\s+|really\s+|always\s+)?|"
+            rf"(?:'ve|\s+have)\s+(?:clearly\s+|obviously\s+|really\s+|always\s+)?been\s+)(?:such\s+)?an?\s+(?:very\s+|really\s+|so\s+|incredibly\s+|truly\s+)?{PRAISE_ADJ}\s+"
+            rf"(?:\w+\s+)?{CARER}\b",
+            # "stopping drinking is a real achievement", "that's remarkable"
+            r"\b(?:is|was|'s)\s+(?:a\s+|such\s+a\s+)?(?:real|huge|big|great|massive|fantastic|remarkable|amazing|"
+            r"impressive|genuine|significant)\s+(?:achievement|accomplishment|step\s+forward)",
+            rf"\b{THAT_S}\s+(?:really\s+|truly\s+|so\s+|quite\s+|absolutely\s+)?(?:remarkable|impressive|amazing|"
+            r"incredible|inspiring|an\s+achievement)\b(?!\s+(?:news|how|that)\b)",
+            rf"\b{I_M}\s+(?:really\s+|so\s+|very\s+|genuinely\s+)?glad\s+(?:that\s+)?you\s+(?:told|came|mentioned|"
+            r"shared|said|asked|brought|spoke|rang|called|let\s+me\s+know)",
+            r"\byou\s+know\s+(?:far\s+|much\s+|a\s+lot\s+)?more\s+(?:about\s+(?:this|it|that|\w+)\s+)?than\b",
         ),
     ),
     # ---- empathy: Supporting (partnership, not leaving the patient alone) -------------------
@@ -290,18 +373,34 @@ _RULES: tuple[_Rule, ...] = (
             rf"\b(?:{I_LL}|{WE_LL})\s+(?:be\s+)?(?:with\s+you|here\s+for\s+you|by\s+your\s+side|alongside\s+you)\b",
             r"\bevery\s+step\s+of\s+the\s+way\b",
             # "we'll get through this together", "let's figure this out together" (not "decide together")
-            r"\b(?:we|i|let's|let\s+us)\b(?:(?!\b(?:decide|choose|pick)\b)[^.;?!]){0,40}?\btogether\b",
+            # (not "we'll go through the sleep diary together": a task, not the patient's trouble)
+            r"\b(?:we|i|let's|let\s+us)\b(?:(?!\b(?:decide|choose|pick|diary|form|forms|leaflet|paperwork|"
+            r"questionnaire|letter|notes|list|chart)\b)[^.;?!]){0,40}?\btogether\b",
+            r"\bhere\s+for\s+you\b",
+            r"\byou\s+(?:won't|will\s+not|don't|do\s+not)\s+(?:have|need)\s+to\s+(?:face|go\s+through|do|deal\s+with|"
+            r"manage|cope\s+with|handle)\s+(?:this|it|that|any\s+of\s+(?:this|it))\s+(?:alone|on\s+your\s+own|by\s+yourself)",
+            # "I'll still be your doctor whatever you decide" (not "I'll be your nurse today")
+            rf"\b{I_LL}\s+(?:(?:still|always)\s+be\s+your\s+(?:doctor|nurse|gp|midwife|consultant)|"
+            r"(?:still\s+|always\s+)?be\s+(?:here|around)\b(?!\s+(?:at|on|until|till|from|tomorrow|next|today|later|in|"
+            r"this|tonight)\b))",
+            rf"\b(?:{WE_LL}|{I_LL})\b[^.;?!]{{0,50}}?\bwhatever\s+(?:happens|you\s+(?:decide|choose))",
+            rf"\b(?:{WE_LL}|{I_LL}|we|i)\s+(?:will\s+)?(?:keep|carry\s+on)\s+(?:looking\s+after|supporting|fighting\s+for|"
+            r"caring\s+for|helping)\b",
+            rf"\b(?:{WE_LL}|{I_LL})\s+go\s+through\s+(?:it|this|that|everything|them)\s+with\s+you\b",
+            r"(?:\bnot|n't)\s+(?:at\s+all\s+)?your\s+fault\b|\bnothing\s+you\s+(?:did|could\s+have\s+done)\b",
             rf"\b(?:{WE_LL}|{I_LL}|we\s+can)\s+(?:find\s+a\s+way|sort\s+(?:it|this|that)\s+out|look\s+after\s+you|"
             r"support\s+you|help\s+you|be\s+there|keep\s+(?:seeing|an\s+eye\s+on)\s+you|get\s+you\s+through|"
             r"be\s+here\s+(?:to\s+support|for)\s+you)",
             rf"\b(?:{I_M}|we(?:'re|\s+are))\s+(?:here\s+(?:to\s+help|for\s+you)|on\s+your\s+side|"
             r"not\s+going\s+anywhere|in\s+this\s+together)",
-            r"\byou\s+(?:won't|will\s+not|don't\s+have\s+to|aren't|are\s+not|'re\s+not)\s+(?:be\s+)?"
+            r"\byou(?:\s+won't|\s+will\s+not|\s+don't\s+have\s+to|\s+aren't|\s+are\s+not|'re\s+not)\s+(?:be\s+)?"
             r"(?:on\s+your\s+own|alone|face\s+(?:this|it)\s+alone|go\s+through\s+(?:this|it)\s+alone)",
-            r"\b(?:the\s+team|we|i)\s+(?:will|'ll|are\s+going\s+to|'re\s+going\s+to)\s+(?:support|look\s+after|help)\s+you\b",
+            r"\b(?:the\s+team|we|i)(?:\s+will|'ll|\s+are\s+going\s+to|'re\s+going\s+to)\s+(?:support|look\s+after|help)\s+"
+            r"(?:you\b|whichever|whatever|your\s+(?:choice|decision))",
             r"\bi\s+can\s+promise\s+(?:you\s+)?(?:that\s+)?(?:we|i)\b",
             rf"\b(?:call|ring|phone|contact)\s+(?:me|us|the\s+ward|the\s+team)\s+(?:any\s*time|and\s+(?:{WE_LL}|{I_LL}))",
-            rf"\bwhatever\s+(?:happens|you\s+(?:decide|choose)|the\s+results?|they\s+show)[^.;?!]{{0,40}}?\b(?:{WE_LL}|{I_LL})\b",
+            rf"\bwhatever\s+(?:happens|you\s+(?:decide|choose)|the\s+results?|the\s+\w+\s+(?:shows?|finds?|says?)|"
+            rf"they\s+(?:show|find))[^.;?!]{{0,40}}?\b(?:{WE_LL}|{I_LL})\b",
         ),
     ),
     # ---- empathy: Exploring (inviting more about the feeling) --------------------------------
@@ -310,6 +409,10 @@ _RULES: tuple[_Rule, ...] = (
         "exploring",
         (
             rf"\bmore\s+about\s+(?:[\w']+\s+){{0,3}}?{EMO_STEM}",
+            rf"\bmore\s+about\s+(?:[\w']+\s+){{4,7}}?{EMO_STRONG}",
+            # "When you say you're 'not coping', tell me more about what that looks like."
+            rf"\bwhen\s+you\s+say\b[^.;?!]{{0,40}}?(?:{EMO_STEM}|cop(?:e|ing)\b|not\s+(?:ok|okay|right|yourself))"
+            r"[^.;?!]{0,30}?\btell\s+me\s+more\b",
             r"\bwhat\s+(?:are|were)\s+you\s+(?:most\s+|really\s+)?(?:worried|afraid|scared|frightened|anxious|"
             r"nervous|concerned)\b",
             r"\bwhat\s+(?:worries|scares|frightens|concerns|upsets|bothers|troubles)\s+you\b",
@@ -338,7 +441,6 @@ _RULES: tuple[_Rule, ...] = (
             r"i(?:'ve|\s+have)?\s+(?:got|understood|heard)\b",
             r"\b(?:to\s+sum\s+up|to\s+summari[sz]e|in\s+summary|let\s+me\s+(?:just\s+)?(?:summari[sz]e|sum\s+up|recap)|"
             r"just\s+to\s+recap|to\s+recap|so\s+far\s+you(?:'ve|\s+have)\s+told\s+me)\b",
-            r"\bin\s+other\s+words,?\s+(?:you|your|the|it|things)\b",
             # "it sounds like things have been busy" (not "it sounds like a virus")
             r"\b(?:sounds|seems)\s+(?:like\s+|as\s+(?:if|though)\s+|that\s+)?(?:you|your|things|work|home|life|"
             r"it(?:'s|\s+has)\s+been|the\s+\w+(?:\s+\w+)?\s+(?:is|are|has|have|was|were|keeps?))\b",
@@ -354,6 +456,12 @@ _RULES: tuple[_Rule, ...] = (
             r"[^.;!?]{0,80}",
             rf"\b{YOU_VE}\s+(?:been|had|noticed|found|felt|tried|mentioned|said)\b(?!\s+through\b)"
             r"[^.;!?]{0,80}",
+            # (not "You mentioned you were worried; what's behind that?": a lead-in to exploring)
+            rf"\byou\s+(?:mentioned|said|told\s+me|described)\b(?![^.;!?]{{0,80}}?\b{EMOTION}\b)[^.;!?]{{0,80}}",
+            r"\bin\s+other\s+words,?\s+(?:you|your|the|it|things)\b[^.;!?]{0,80}",
+            # "So since your partner left, you've been drinking more" (not "So after the op, you'll rest")
+            r"\bso,?\s+(?:ever\s+)?(?:since|after)\b[^.;!?,]{1,50},\s*(?:you(?:'ve|\s+have|\s+were|'re|\s+are)|"
+            r"you\s+\w+ed|things|it's|it\s+has)\b[^.;!?]{0,80}",
             rf"\b{YOU_RE}\s+(?:finding|struggling|noticing|thinking|not\s+sure|still\s+\w+ing|managing|trying)\b"
             r"[^.;!?]{0,80}",
         ),
@@ -369,7 +477,9 @@ _RULES: tuple[_Rule, ...] = (
             r"did\s+you|do\s+you|(?:(?:that|which)(?:'s|\s+is|\s+has)?\s+)?(?:(?:is|are|has|have)\s+)?(?:been\s+)?"
             r"(?:there|on\s+your\s+mind|bothering|worrying|troubling|concerning)|(?:that\s+)?you(?:'re|\s+are)\s+(?:worried|concerned)|we\s+(?:should|need)|"
             r"i\s+(?:should|need\s+to)|to\s+(?:talk|discuss|cover|mention|add|raise|bring|go|sort)|as\s+well|"
-            r"today|for\s+today|besides|you(?:'ve|\s+have)\s+(?:brought|come|got)|going\s+on))",
+            r"today|for\s+today|besides|you(?:'ve|\s+have)\s+(?:brought|come|got)|going\s+on|"
+            r"(?:would|do|did)\s+you\s+(?:like|want|need)|(?:is\s+|was\s+|'s\s+)?on\s+(?:your|the|today's)\s+(?:list|agenda)|"
+            r"before\s+we\s+(?:start|begin|get\s+going|go\s+on|move\s+on)))",
             r"\b(?:any|what|are\s+there(?:\s+any)?|were\s+there(?:\s+any)?)\s+other\s+"
             r"(?:concerns|worries|things|issues|problems|questions)\b",
             r"\bwhat\s+(?:would|did|do)\s+you\s+(?:like|want)\s+to\s+(?:talk\s+about|discuss|cover|go\s+through|"
@@ -394,7 +504,8 @@ _RULES: tuple[_Rule, ...] = (
             r"\b(?:are|would)\s+you\s+(?:be\s+)?(?:happy|ok|okay|comfortable|alright|all\s+right)\s+"
             r"(?:for\s+me|with\s+me|if\s+i|for\s+(?:us|the))\b",
             r"\b(?:would|do)\s+you\s+(?:like|want)\s+me\s+to\b",
-            r"\b(?:is|would|will)\s+that\s+(?:be\s+)?(?:ok|okay|alright|all\s+right|fine)(?:\s+with\s+you)?\s*\?",
+            r"\b(?:is|would|will)\s+that\s+(?:be\s+)?(?:ok|okay|alright|all\s+right|fine)(?:\s+with\s+you)?"
+            r"(?:\s*,\s*\w+(?:\s+\w+)?)?\s*\?",
             r"\bwould\s+it\s+help\s+if\s+i\b",
             r"\bis\s+(?:now|this)\s+a\s+(?:good|ok|okay|convenient|bad)\s+time\b",
             r"\bwith\s+your\s+permission\b|\b(?:do|can|may)\s+i\s+have\s+your\s+permission\b",
@@ -414,8 +525,11 @@ _RULES: tuple[_Rule, ...] = (
             # "just so I know I explained it well", "to make sure I've been clear"
             r"\b(?:make\s+sure|check|know|sure|confirm|see\s+(?:if|whether))\s+(?:that\s+)?i(?:'ve|\s+have)?\s+"
             r"(?:explained|been\s+clear|made\s+(?:it|that|this|things|myself)\s+clear|got\s+(?:it|that|this|things)\s+across|"
-            r"(?:haven't|have\s+not|didn't|did\s+not)\s+(?:confused|muddled|lost)|did\s+(?:it|that|a\s+good\s+job))",
-            r"\bwhat\s+(?:will|would|are)\s+you\s+(?:going\s+to\s+)?(?:tell|say\s+to|explain\s+to)\s+(?:your|the)\s+\w+",
+            r"(?:haven't|have\s+not|didn't|did\s+not)\s+(?:confused|muddled|lost|left\s+(?:anything|something|it)\s+out|"
+            r"missed\s+anything)|did\s+(?:it|that|a\s+good\s+job)|made\s+(?:sense|myself\s+understood)|"
+            r"(?:done|did)\s+my\s+job)",
+            r"\bwhat\s+(?:will|would|are)\s+you\s+(?:going\s+to\s+)?(?:tell|say\s+to|explain\s+to)\s+"
+            r"(?:(?:your|the)\s+\w+|them|him|her)",
             r"\b(?:tell|show)\s+me\s+how\s+you(?:'ll|'d|\s+will|\s+would|\s+are\s+going\s+to|'re\s+going\s+to)\s+"
             r"(?:take|use|do|give|manage|inject|draw|put|check|apply)\b",
             r"\bwhat\s+will\s+you\s+do\s+(?:if|when)\b",
@@ -436,10 +550,18 @@ _RULES: tuple[_Rule, ...] = (
             # "some people choose surgery, others prefer to wait"
             r"\b(?:some|many)\s+(?:\w+\s+)?(?:people|patients|women|men|parents)\s+(?:choose|prefer|opt|decide|go\s+for)\b"
             r"[^.;?!]{0,60}?\bothers\b",
+            # "some people choose the coil and some prefer the implant"
+            r"\b(?:some|many)\s+(?:\w+\s+)?(?:people|patients|women|men|parents)\s+(?:choose|prefer|opt|go\s+for|find)\b"
+            r"[^.;?!]{0,60}?\bsome\s+(?:\w+\s+)?(?:prefer|choose|opt|go\s+for)\b",
+            # "we've got the pill, the patch, the injection or the coil"; "they all suit different people"
+            r"\b(?:we(?:'ve|\s+have)\s+got|we\s+have|we\s+(?:can|could)\s+offer|you\s+(?:can|could)\s+have|"
+            r"the\s+(?:options|choices)\s+are)\s+[^.;?!]{2,60}?,[^.;?!]{2,60}?"
+            r"\bor\s+(?:the|a|an)\s+\w+",
+            r"\b(?:suit|suits|work\s+for|works\s+for)\s+different\s+people\b",
             r"\b(?:we|you)\s+(?:can|could|might)\s+either\b",
             # "we could wait or operate"; "you could ... or" needs a verb after "or" ("a cold or flu" is not)
             r"\bwe\s+(?:can|could|might)\s+(?!be\b)[^.;?!]{3,80}?\bor\s+(?!not\b)\w+",
-            r"\byou\s+(?:can|could|might)\s+[^.;?!]{3,80}?\bor\s+(?:we|you|to|go|wait|try|have|add|start|stop|"
+            r"\byou\s+(?:can|could|might)\s+[^.;?!]{3,80}?\bor\s+(?:if|we|you|to|go|wait|try|have|add|start|stop|"
             r"keep|carry|see|take|leave|switch|use|book|come|watch|just)\b",
             r"(?<!only\s)\b(?:one|another|the\s+other|a\s+second|a\s+third|the\s+first|the\s+second)\s+"
             r"(?:option|choice|possibility|approach)\b",
@@ -463,13 +585,20 @@ _RULES: tuple[_Rule, ...] = (
             r"(?:to|for)\s+you\b",
             r"\b(?:do\s+you\s+have|have\s+you\s+got)\s+(?:a\s+|any\s+)?(?:preference|preferences|strong\s+feelings)\b",
             r"\bwhat\s+would\s+you\s+(?:prefer|rather|like\s+to\s+do|most\s+like|want\s+to\s+do|choose)\b",
-            r"\b(?:would|do)\s+you\s+(?:prefer|rather)\b",
+            # (not "... or would you prefer I didn't?": the opt-out of asking permission)
+            r"\b(?:would|do)\s+you\s+(?:prefer|rather)\b(?!\s+(?:that\s+)?(?:i|we)\s+(?:didn't|did\s+not|don't|not|wasn't))",
             r"\bwould\s+you\s+want\b",
             r"\bwhich\s+(?:would|do|will)\s+you\s+(?:prefer|choose|want|like|pick)\b",
-            r"\bwhich\s+(?:[\w']+\s+){0,4}?(?:feels|seems|sounds|suits|would\s+suit|fits|works)\b",
+            r"\bwhich\s+(?:[\w']+\s+){0,4}?(?:feels|seems|sounds|suits|would\s+suit|fits|works|appeals?)\b",
+            r"\bwhich\s+(?:one\s+|option\s+)?(?:do|would)\s+you\s+think\b",
+            r"\bhow\s+much\s+(?:information|detail|\w+)?\s*(?:would|do)\s+you\s+(?:like|want)\b",
+            r"\bwhat\s+(?:would|will|might)\s+(?:matter|be\s+(?:most\s+)?important)\b",
+            r"\bwhat\s+(?:would|might)\s+(?:help|make\s+(?:[\w']+\s+){1,3}?(?:easier|better|more\s+manageable))\b",
+            r"\bwhat\s+would\s+(?:a\s+good\s+(?:day|outcome|result|life)|success|a\s+good\s+\w+)\s+look\s+like\b",
             r"\bhow\s+(?:do|would)\s+you\s+feel\s+about\b",
             r"\bwhat\s+are\s+your\s+(?:thoughts|feelings|views)\s+(?:on|about)\b",
-            r"\bwhat\s+do\s+you\s+(?:think|make)\s+(?:about|of)\b",
+            # ("what do you make of the tablets so far?" asks about experience, not a preference)
+            r"\bwhat\s+do\s+you\s+(?:think|make)\s+(?:about|of)\b(?![^.;?!]*\b(?:so\s+far|lately|recently)\b)",
             r"\bhow\s+does\s+(?:that|this|the|it)(?:\s+\w+)?\s+(?:sit|sound|feel)\s+(?:with|to|for)\s+you\b",
             r"\bwhat\s+(?:are|were|is)\s+(?:you|your)\s+(?:hoping|hopes|goals|priorities|wishes|expectations)\b",
             r"\bwhat\s+do\s+you\s+hope\b",
@@ -489,15 +618,20 @@ _RULES: tuple[_Rule, ...] = (
         None,
         (
             # "don't worry" -- but not "don't worry if you miss a dose" / "about the form"
-            r"\b(?:don'?t|do\s+not)\s+(?:you\s+)?worry\b(?!\s*,?\s*(?:if|about\s+(?:the\s+|that\s+|this\s+|your\s+|"
-            r"a\s+|any\s+)?(?:form|forms|paperwork|parking|ticket|bill|bills|cost|time|appointment|letter|"
-            r"booking|referral|mess|spelling|details|names?|questionnaire|wait|waiting|queue|car|keys|coat|"
-            r"shoes|being\s+late|getting|me|us|asking|calling|ringing|phoning|bringing)\b))",
+            rf"\b(?:don'?t|do\s+not)\s+(?:you\s+)?worry\b(?!\s*,?\s*(?:if|about\s+(?:the\s+|that\s+|this\s+|your\s+|"
+            rf"a\s+|any\s+)?{ADMIN}\b))",
             r"\btry\s+(?:not\s+to|and\s+not|to\s+not)\s+worry\b",
             rf"\b{I_M}\s+(?:sure|certain|confident)\s+[^.;?!]{{0,30}}?\b(?:nothing|fine|ok|okay|alright|"
             r"all\s+right|harmless|clear|normal|negative|benign|just\s+\w+)\b",
             r"\b(?:there's|theres|there\s+is|you've\s+got|you\s+have)\s+(?:no|nothing)\s+(?:need\s+)?to\s+worry\b",
-            r"\bnothing\s+to\s+worry\s+about\b",
+            rf"\bnothing\s+to\s+worry\s+about\b(?!\s*,?\s*(?:with|about|regarding|re)\s+(?:the\s+|that\s+|this\s+|your\s+)?"
+            rf"{ADMIN}\b)",
+            r"\bnothing\s+(?:\w+\s+)?wrong\s+with\s+(?:you|it|him|her)\b",
+            # "a bit of chest pain at your age is nothing", "it'll just be indigestion"
+            r"(?<!there\s)(?<!here\s)\b(?:is|are)\s+(?:probably\s+|almost\s+certainly\s+)?nothing\b"
+            r"(?=\s*(?:[,.;!]|$|to\s+worry|serious))",
+            rf"\b(?:it|that|this)(?:'ll|\s+will|'s\s+bound\s+to|\s+is\s+bound\s+to|\s+must)\s+(?:just\s+|only\s+)?be\s+"
+            rf"(?:just\s+|only\s+)?{BENIGN}\b",
             r"\bno\s+need\s+(?:to|for\s+you\s+to)\s+(?:worry|be\s+(?:worried|scared|anxious|frightened))\b",
             r"\beverything(?:'s|\s+is)?\s+(?:going\s+to|gonna|will|'ll)\s+be\s+(?:absolutely\s+|totally\s+)?"
             r"(?:fine|ok|okay|alright|all\s+right|good)\b",
@@ -510,10 +644,9 @@ _RULES: tuple[_Rule, ...] = (
             rf"\b(?:{IT_S}|{THAT_S})\s+(?:probably\s+|likely\s+|most\s+likely\s+|almost\s+certainly\s+)?nothing\b"
             r"(?!\s+to\s+do\s+with)",
             r"\b(?:probably|likely)\s+nothing\b|\bnothing\s+serious\b",
-            rf"\b{IT_S}\s+(?:probably\s+|only\s+|likely\s+)?just\s+(?:stress|anxiety|nerves|a\s+virus|your\s+age|age|"
-            r"a\s+cold|hormones|indigestion|wear\s+and\s+tear|a\s+bug|in\s+your\s+head)\b",
+            rf"\b(?:{IT_S}|{THAT_S})\s+(?:probably\s+|likely\s+|almost\s+certainly\s+)?(?:just|only)\s+{BENIGN}\b",
         ),
-        guards=("not_negated", "not_evidence_based"),
+        guards=("not_negated", "not_evidence_based", "not_checking"),
     ),
     # ---- judgmental: blaming, moralising, labelling --------------------------------------------
     _Rule(
@@ -524,11 +657,27 @@ _RULES: tuple[_Rule, ...] = (
             r"(?!been\s+(?:told|given|offered|seen|sent|called|contacted|informed|warned)\b)"
             r"(?:known|done|come|listened|taken|stopped|thought|been|told|asked|gone|seen|realised|realized|"
             r"tried|kept|followed|checked|started|made|cut|lost|quit|booked|called|rung)\b",
-            r"\bknown\s+better\b",
-            rf"\b(?:{THAT_S}|{IT_S}|{YOU_RE}|you\s+were|being)\s+(?:being\s+)?(?:just\s+|so\s+|very\s+|really\s+|"
-            r"a\s+bit\s+|incredibly\s+|frankly\s+)?(?:lazy|irresponsible|selfish|stupid|ridiculous|silly|"
+            r"\b(?:known|know)\s+better\b",
+            # "that's just lazy", "smoking while pregnant is selfish", "a pretty selfish choice"
+            rf"\b(?:{THAT_S}|{IT_S}|{YOU_RE}|you\s+were|being|is|are|was|were)\s+(?:being\s+)?(?:just\s+|so\s+|very\s+|"
+            r"really\s+|a\s+bit\s+|incredibly\s+|frankly\s+|downright\s+|plain\s+|simply\s+)?(?:an?\s+)?"
+            r"(?:(?:pretty|really|very|bit|rather|so)\s+)?(?:lazy|irresponsible|selfish|stupid|ridiculous|silly|"
             r"pathetic|careless|reckless|foolish|disgusting|childish|hysterical|dramatic|non-?compliant|"
-            r"in\s+denial|a\s+bad\s+(?:mother|father|parent|patient)|attention-seeking)\b",
+            r"in\s+denial|a\s+bad\s+(?:mother|father|parent|patient)|attention-seeking|attention\s+seeking)\b"
+            r"(?!\s+of\s+me\b)",
+            # "you're just not trying hard enough" (not "the tablets aren't doing enough")
+            r"\byou(?:'re|\s+are)?\s+(?:just\s+|simply\s+|still\s+)?(?:not|aren't)\s+(?:even\s+)?(?:trying|working|doing)\s+"
+            r"(?:(?:hard|nearly|anywhere\s+near)\s+)?enough\b|"
+            r"\byou\s+(?:haven't|have\s+not)\s+been\s+(?:trying|working|doing)\s+(?:hard\s+)?enough\b",
+            r"\b(?:a\s+)?wast(?:e|ing)\s+(?:of\s+)?(?:my|our|everyone's|everybody's|the\s+\w+'s|nhs)\s+(?:time|resources|money)\b",
+            r"\b(?:do|did)\s+you\s+really\s+(?:let|give|allow|think\s+it's\s+(?:ok|okay|fine))\b",
+            # blame, not explanation ("that's what happens when you stand up quickly")
+            rf"\b{THAT_S}\s+what\s+happens\s+(?:when|if)\s+you\s+(?:don't|do\s+not|won't|keep|ignore|skip|refuse|"
+            r"stop\s+taking|eat|drink|smoke|miss|forget|leave|neglect|never)\b",
+            r"\bignor(?:e|ed|es|ing)\s+(?:my|our|the|all\s+the|medical|your\s+doctor's)\s+(?:\w+\s+)?advice\b",
+            r"\b(?:like|as)\s+i\s+(?:told|asked|warned|said\s+to)\s+you\b",
+            r"\bi\s+(?:don't|do\s+not)\s+know\s+why\s+you\s+(?:even\s+)?bother\b|\bwhy\s+(?:do\s+)?you\s+(?:even\s+)?bother\b",
+            r"\b(?:won't|will\s+not|don't|never)\s+do\s+what\s+(?:i|we)\s+(?:say|tell\s+you|ask)\b",
             r"\b(?:people|patients|folks?)\s+like\s+you\b|\byou\s+people\b",
             r"\b(?:(?:only|just)\s+)?(?:have\s+)?yourself\s+to\s+blame\b|\byour\s+own\s+fault\b|"
             r"\bbrought\s+(?:this|it)\s+on\s+yourself\b",
@@ -543,7 +692,8 @@ _RULES: tuple[_Rule, ...] = (
             r"\bwhy\s+(?:didn't|did\s+not|didnt|haven't|wouldn't)\s+you\s+(?:just\s+)?(?:come|tell|take|call|"
             r"listen|do|stop|go|see|book|ring|check|say|mention)\b",
             r"\bwhy\s+did\s+you\s+(?:leave|wait|let|ignore|stop)\b",
-            r"\bif\s+you(?:'d|\s+had)\s+(?:just\s+)?(?:listened|done\s+what|taken|followed|come\s+in|stopped|bothered)\b",
+            r"\bif\s+you(?:'d|\s+had)\s+(?:just\s+)?(?:listened|done\s+what|taken|followed|come\s+in|stopped|bothered|"
+            r"lost|cut|given\s+up|quit|kept)\b",
         ),
         guards=("not_negated",),
     ),
@@ -668,9 +818,22 @@ def _compiled() -> dict[str, object]:
     """Compile every pattern once, at first use (keeps ``import trustkit.analyzer`` cheap)."""
     flags = re.IGNORECASE
     return {
-        "rules": [(r, re.compile("|".join(f"(?:{p})" for p in r.patterns), flags)) for r in _RULES],
+        # Rule patterns are written in lower case and run on a lower-cased copy of the text, which
+        # is much faster than IGNORECASE; _rules_ignorecase() covers text whose length lower() changes.
+        "rules": [(r, re.compile("|".join(f"(?:{p})" for p in r.patterns))) for r in _RULES],
         "q": {k: re.compile(v, flags) for k, v in _Q_SRC.items()},
         "lead": re.compile(_LEAD, flags),
+        "checking": re.compile(
+            r"\b(?:make\s+sure|check(?:ing)?|rule\s+out|see\s+(?:if|whether)|whether|confirm|be\s+sure|"
+            r"hope|hoping)\b[^.;!?]{0,40}$",
+            flags,
+        ),
+        "say_more": re.compile(
+            r"\b(?:tell\s+me|say|talk)\s+(?:a\s+(?:bit|little)\s+)?more(?:\s+about\s+(?:that|this|it)\b|"
+            r"\s*[?.!]|\s*$)|\bhow\s+are\s+you\s+(?:coping|managing|feeling)\s+(?:with|about)\s+"
+            r"(?:it|that|this|all\s+(?:this|that|of\s+it))\s*[?.!]?\s*$",
+            flags,
+        ),
         "lead_only": re.compile(rf"\s*[\"'(]?\s*{_LEAD}\s*", flags),
         "pronoun": re.compile(rf"\s*{_PRONOUN}", flags),
         "sentence": re.compile(r"[^.!?;\n]+[.!?;]*|[.!?;]+"),
@@ -690,7 +853,10 @@ def _compiled() -> dict[str, object]:
             r"that\s+is\b|that's\s+(?:a|an|the|where|when|how|what|just|basically|our\s+word)\b|"
             r"\bi\.e\.|\bmeaning\b|\bin\s+other\s+words\b|\bor\s+in\s+plain|\bbasically\b|"
             r"\b(?:is|are)\s+(?:the|a)\s+(?:medical\s+)?(?:word|name|term)\s+for\b|\bis\s+(?:where|when)\b|"
-            r"\b(?:also|sometimes)\s+called\b|\bwhat\s+we\s+call\b|,\s*that\s+means\b)",
+            r"\b(?:also|sometimes)\s+called\b|\bwhat\s+we\s+call\b|,\s*that\s+means\b)|"
+            # an appositive gloss: "HbA1c, a blood test that shows...", "pre-eclampsia, a condition in..."
+            r"^\s*,\s*(?:a|an)\s+(?!(?:lot|bit|few|little|couple|number)\b)(?:[\w-]+\s+){1,4}?"
+            r"(?:that|which|where|who|in|of|for|caused|when|affecting)\b",
             flags,
         ),
         "explained_next": re.compile(
@@ -705,6 +871,14 @@ def _compiled() -> dict[str, object]:
             flags,
         ),
     }
+
+
+@cache
+def _rules_ignorecase() -> list[tuple[_Rule, re.Pattern[str]]]:
+    """The rules for the rare text whose lower-cased copy has another length ("\u0130")."""
+    return [
+        (r, re.compile("|".join(f"(?:{p})" for p in r.patterns), re.IGNORECASE)) for r in _RULES
+    ]
 
 
 # =============================================================================================
@@ -726,11 +900,12 @@ def jargon_lexicon() -> dict[str, str]:
 
 
 @cache
-def _jargon_re() -> re.Pattern[str]:
+def _jargon_re(ignorecase: bool = True) -> re.Pattern[str]:
     # One generated alternation, longest first, so "carcinoma in situ" wins over "carcinoma".
+    # The lexicon keys are lower case: without IGNORECASE it runs on a lower-cased copy.
     terms = sorted(jargon_lexicon(), key=len, reverse=True)
     body = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in terms)
-    return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.IGNORECASE)
+    return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.IGNORECASE if ignorecase else 0)
 
 
 # =============================================================================================
@@ -789,13 +964,19 @@ def _passes_guards(rule: _Rule, m: re.Match[str], sentences: list[_Sentence], no
     before = norm[sent.start : m.start()]
     for guard in rule.guards:
         if guard == "statement" and sent.is_question:
-            return False
+            # "So that's the cough and the sleep, what else is on your list?": a statement clause
+            # before the question clause still counts; a tag ("..., isn't it?") does not.
+            form = _question_form(sent)
+            if not form or form[1] <= m.start():
+                return False
         if guard == "question" and not sent.is_question:
             return False
         if guard == "sentence_start" and not c["lead_only"].fullmatch(before):
             return False
         if guard == "not_negated" and c["negated"].search(before):
             return False  # "I won't tell you not to worry", "nobody thinks you're lazy"
+        if guard == "not_checking" and c["checking"].search(before):
+            return False  # "we'll do a scan to make sure it's nothing serious"
         if guard == "not_evidence_based":
             context = sent.text + (sentences[i - 1].text if i > 0 else "")
             if c["evidence_based"].search(context):
@@ -872,11 +1053,17 @@ def _question_form(sent: _Sentence) -> tuple[str, int, int] | None:
     return None
 
 
-def _jargon(norm: str, sentences: list[_Sentence]) -> tuple[int, int] | None:
-    """Span of the first listed term that is not explained on the spot, or None."""
+def _jargon(
+    norm: str, sentences: list[_Sentence], lower: str | None = None
+) -> tuple[int, int] | None:
+    """Span of the first listed term that is not explained on the spot, or None.
+
+    ``lower`` is ``norm.lower()`` when that has the same length (spans stay valid).
+    """
     c = _compiled()
     lexicon = jargon_lexicon()
-    for m in _jargon_re().finditer(norm):
+    matches = _jargon_re(False).finditer(lower) if lower else _jargon_re().finditer(norm)
+    for m in matches:
         i = _sentence_at(sentences, m.start())
         sent = sentences[i]
         after = norm[m.end() : sent.end]
@@ -910,28 +1097,65 @@ def analyze(text: str) -> Analysis:
         return Analysis(text, ())
     found: list[tuple[int, int, str, str | None]] = []  # (start, end, code, subtype)
 
-    for rule, rx in _compiled()["rules"]:
-        for m in rx.finditer(norm):  # every match counts for the sentence logic below
+    forms = [_question_form(sent) for sent in sentences]
+    lower: str | None = norm.lower()
+    if len(lower) == len(norm):
+        scan, rules = lower, _compiled()["rules"]
+    else:
+        lower, scan, rules = None, norm, _rules_ignorecase()
+    for rule, rx in rules:
+        for m in rx.finditer(scan):  # every match counts for the sentence logic below
             if m.end() > m.start() and _passes_guards(rule, m, sentences, norm):
-                found.append((m.start(), m.end(), rule.code, rule.subtype))
+                end = m.end()
+                if "statement" in rule.guards:  # evidence stops where a later question starts
+                    form = forms[_sentence_at(sentences, m.start())]
+                    if form and form[1] > m.start():
+                        end = min(end, form[1])
+                found.append((m.start(), end, rule.code, rule.subtype))
 
     # Which sentences carry a job that a question form would only repeat.
     def sentences_with(pred) -> set[int]:
         return {_sentence_at(sentences, s) for s, _, code, sub in found if pred(code, sub)}
 
-    functional = sentences_with(lambda code, sub: code in _FUNCTION_CODES or sub == "exploring")
-    for i, sent in enumerate(sentences):
-        form = _question_form(sent)
-        if form and i not in functional:
-            found.append((form[1], form[2], form[0], None))
-
-    # An emotion named in a reflection is coded as empathy (naming) only.
+    c = _compiled()
     naming = sentences_with(lambda code, sub: sub == "naming")
+    # "It sounds like you're scared... Can you tell me more about that?" and "That sounds
+    # exhausting. How are you coping with it?" explore the feeling just named or acknowledged.
+    empathic = sentences_with(lambda code, sub: sub in ("naming", "understanding"))
+    for i in range(1, len(sentences)):
+        if i - 1 in empathic:
+            m = c["say_more"].search(sentences[i].text)
+            if m:
+                start = sentences[i].start + m.start()
+                found.append((start, sentences[i].start + m.end(), "empathy", "exploring"))
+
+    functional = sentences_with(lambda code, sub: code in _FUNCTION_CODES or sub == "exploring")
+    # A statement that frames a job ("I want to check I've been clear.", "Let's make a list.")
+    # hands that job to the question right after it ("What are the warning signs...?").
+    framing = sentences_with(lambda code, sub: code in ("agenda", "teach_back"))
+    for i, sent in enumerate(sentences):
+        form = forms[i]
+        if not form or i in functional:
+            continue
+        if i > 0 and i - 1 in framing and not forms[i - 1]:
+            continue
+        if i in naming and not sent.is_question:
+            continue  # "I wonder if you're feeling overwhelmed." names a feeling; it asks nothing
+        found.append((form[1], form[2], form[0], None))
+
+    # An emotion named in a reflection is coded as empathy (naming) only; words that trigger an
+    # empathy rule ("You've had a really tough time of it") are not also a reflection.
+    empathy_starts = {f[0] for f in found if f[2] == "empathy"}
     found = [
-        f for f in found if not (f[2] == "reflection" and _sentence_at(sentences, f[0]) in naming)
+        f
+        for f in found
+        if not (
+            f[2] == "reflection"
+            and (_sentence_at(sentences, f[0]) in naming or f[0] in empathy_starts)
+        )
     ]
 
-    span = _jargon(norm, sentences)
+    span = _jargon(norm, sentences, lower)
     if span:
         found.append((span[0], span[1], "jargon", None))
 
