@@ -42,3 +42,16 @@ def mini():
 
 # A good path through tests/data/mini.yaml and what it must produce.
 MINI_GOOD = ["open", "empathise", "ask-smoke", "reflect-job", "share"]
+
+
+# Shrout & Fleiss (1979), Psychol Bull 86:420, Table 1: 6 targets rated by 4 judges, and their
+# Table 4 (the six ICCs, printed to two decimals in the paper). Used by the statistics and CLI tests.
+SF = [[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]]
+SF_PUBLISHED = {
+    "ICC(1,1)": 0.17,
+    "ICC(2,1)": 0.29,
+    "ICC(3,1)": 0.71,
+    "ICC(1,k)": 0.44,
+    "ICC(2,k)": 0.62,
+    "ICC(3,k)": 0.91,
+}

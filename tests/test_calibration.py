@@ -24,17 +24,7 @@ from trustkit.errors import TrustkitError
 scipy_stats = pytest.importorskip("scipy.stats")
 scipy_special = pytest.importorskip("scipy.special")
 
-# Shrout & Fleiss (1979), Psychol Bull 86:420, Table 1: 6 targets rated by 4 judges.
-SF = [[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]]
-# Their Table 4 (the values are printed to two decimals in the paper).
-SF_PUBLISHED = {
-    "ICC(1,1)": 0.17,
-    "ICC(2,1)": 0.29,
-    "ICC(3,1)": 0.71,
-    "ICC(1,k)": 0.44,
-    "ICC(2,k)": 0.62,
-    "ICC(3,k)": 0.91,
-}
+from .conftest import SF, SF_PUBLISHED  # noqa: E402
 
 # Krippendorff (2011), "Computing Krippendorff's alpha-reliability", the 4 observers x 12 units
 # example with missing values ("." in the paper). Published: nominal 0.743, ordinal 0.815,

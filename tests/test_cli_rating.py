@@ -9,16 +9,7 @@ import pytest
 
 from trustkit.cli import main
 
-SF = [[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]]
-# Shrout & Fleiss (1979) Table 4, to two decimals
-SF_PUBLISHED = {
-    "ICC(1,1)": 0.17,
-    "ICC(2,1)": 0.29,
-    "ICC(3,1)": 0.71,
-    "ICC(1,k)": 0.44,
-    "ICC(2,k)": 0.62,
-    "ICC(3,k)": 0.91,
-}
+from .conftest import SF, SF_PUBLISHED  # noqa: E402
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

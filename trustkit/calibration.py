@@ -30,7 +30,7 @@ import math
 import statistics
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from trustkit.errors import TrustkitError
 
@@ -334,31 +334,28 @@ def icc(matrix: Matrix, alpha: float = 0.05) -> dict[str, ICCResult]:
             label=interpret_icc(value),
         )
 
+    def ratio_form(error_ms: float, df2: float) -> tuple[Any, ...]:
+        """ICC(x,1), ICC(x,k), their CIs and F for the forms that compare BMS with one error MS
+        (one-way: WMS; two-way consistency: EMS), after Shrout & Fleiss (1979)."""
+        df1 = n - 1
+        f = _div(bms, error_ms)
+        single = _div(bms - error_ms, bms + (k - 1) * error_ms)
+        average = _div(bms - error_ms, bms)
+        ci_single = ci_average = None
+        if f is not None and f > 0:
+            fl = f / f_ppf(q, df1, df2)
+            fu = f * f_ppf(q, df2, df1)
+            ci_single = ((fl - 1) / (fl + k - 1), (fu - 1) / (fu + k - 1))
+            ci_average = (1 - 1 / fl, 1 - 1 / fu)
+        return single, average, ci_single, ci_average, f, df1, df2
+
     # ---- one-way random: ICC(1,1), ICC(1,k)
-    df1, df2 = n - 1, n * (k - 1)
-    f0 = _div(bms, wms)
-    v11 = _div(bms - wms, bms + (k - 1) * wms)
-    v1k = _div(bms - wms, bms)
-    ci11 = ci1k = None
-    if f0 is not None and f0 > 0:
-        fl = f0 / f_ppf(q, df1, df2)
-        fu = f0 * f_ppf(q, df2, df1)
-        ci11 = ((fl - 1) / (fl + k - 1), (fu - 1) / (fu + k - 1))
-        ci1k = (1 - 1 / fl, 1 - 1 / fu)
+    v11, v1k, ci11, ci1k, f0, df1, df2 = ratio_form(wms, n * (k - 1))
     out["ICC(1,1)"] = result("ICC(1,1)", v11, ci11, f0, df1, df2)
     out["ICC(1,k)"] = result("ICC(1,k)", v1k, ci1k, f0, df1, df2)
 
     # ---- two-way mixed, consistency: ICC(3,1), ICC(3,k)
-    df1, df2 = n - 1, (n - 1) * (k - 1)
-    f3 = _div(bms, ems)
-    v31 = _div(bms - ems, bms + (k - 1) * ems)
-    v3k = _div(bms - ems, bms)
-    ci31 = ci3k = None
-    if f3 is not None and f3 > 0:
-        fl = f3 / f_ppf(q, df1, df2)
-        fu = f3 * f_ppf(q, df2, df1)
-        ci31 = ((fl - 1) / (fl + k - 1), (fu - 1) / (fu + k - 1))
-        ci3k = (1 - 1 / fl, 1 - 1 / fu)
+    v31, v3k, ci31, ci3k, f3, df1, df2 = ratio_form(ems, (n - 1) * (k - 1))
 
     # ---- two-way random, absolute agreement: ICC(2,1), ICC(2,k)
     v21 = _div(bms - ems, bms + (k - 1) * ems + k * (jms - ems) / n)

@@ -16,14 +16,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from trustkit.calibration import Comparison
 
-OKABE_ITO = {
-    "blue": "#0072B2",
-    "orange": "#E69F00",
-    "vermillion": "#D55E00",
-    "green": "#009E73",
-    "grey": "#999999",
-    "black": "#000000",
-}
+from trustkit.plots import OKABE_ITO as _OKABE_ITO  # noqa: E402
+
+# the course palette (Okabe & Ito 2008) plus a neutral grey for reference lines
+OKABE_ITO = {**_OKABE_ITO, "grey": "#999999"}
 
 
 def _finish(fig: Figure, alt: str) -> Figure:

@@ -210,7 +210,81 @@ class CalibrationView(w.VBox):
 
 
 # =============================================================================================
-class EncounterRating(w.VBox):
+class _InstrumentForm(w.VBox):
+    """What EncounterRating and SelfRating share: one row of answer buttons per instrument item,
+    saved after every click, restored on re-run, and final once compared."""
+
+    KIND = ""
+
+    def _setup(self, key: str) -> None:
+        self.key = key
+        self.message = message_widget()
+        self.responses: dict[str, Any] = {}
+        self.compared = False
+        self.items: dict[str, w.ToggleButtons] = {}
+        self._quiet = False
+        self.saved = SavedWork(key, self.KIND)
+
+    def _item_rows(self, inst: Any, css: str, heading: str) -> list[w.Widget]:
+        rows: list[w.Widget] = [w.HTML(heading), w.HTML(_anchor_help(inst))]
+        for item in inst.items:
+            tb = _scale_buttons(inst, item, css)
+            tb.observe(lambda c, i=item.id: self._changed(i, c["new"]), names="value")
+            self.items[item.id] = tb
+            rows += [w.HTML(f"<small>{esc(item.id)}. {esc(item.text)}</small>"), tb]
+        return rows
+
+    def rate(self, item_id: str, value: Any) -> None:
+        """Answer one item (the same as clicking its button; "NA" where N/A is allowed)."""
+        self.items[str(item_id)].value = value
+
+    def _unanswered(self) -> list[str]:
+        return [i for i in self.items if self.responses.get(i) is None]
+
+    def _changed(self, item_id: str, value: Any) -> None:
+        if self._quiet:
+            return
+        if self.compared:  # final once the comparison has been shown: undo the click
+            self._sync_buttons()
+            return
+        self.responses[item_id] = value
+        self._save()
+
+    def _sync_buttons(self) -> None:
+        self._quiet = True
+        try:
+            for i, tb in self.items.items():
+                tb.value = self.responses.get(i)
+                tb.disabled = self.compared
+        finally:
+            self._quiet = False
+        self.compare_button.disabled = self.compared or not self.items
+
+    def _save(self) -> None:
+        failure = self.saved.save({"responses": self.responses, "compared": self.compared})
+        if failure:
+            self.message.value = problem(failure)
+
+    def _restore(self) -> None:
+        data = self.saved.load()
+        if self.saved.message:
+            self.message.value = problem(self.saved.message)
+        if not data or not isinstance(data.get("responses"), dict):
+            return
+        for i, tb in self.items.items():
+            v = data["responses"].get(i)
+            if v in {val for _, val in tb.options}:
+                self.responses[i] = v
+        self.compared = bool(data.get("compared")) and not self._unanswered()
+
+    def _mark_compared(self) -> None:
+        if not self.compared:
+            self.compared = True
+            self._save()
+
+
+# =============================================================================================
+class EncounterRating(_InstrumentForm):
     """Rate an example encounter with an instrument, then compare with the reference panel.
 
     Programmatic API: :meth:`rate` (item id, value), :meth:`compare`, :attr:`responses`,
@@ -223,12 +297,8 @@ class EncounterRating(w.VBox):
         from trustkit.examples import load_example
         from trustkit.instruments import load_instrument
 
-        self.key = key or f"rate-{example_id}"
-        self.message = message_widget()
-        self.responses: dict[str, Any] = {}
-        self.compared = False
+        self._setup(key or f"rate-{example_id}")
         self.result: Any = None
-        self.items: dict[str, w.ToggleButtons] = {}
         self.transcript = w.HTML()
         self.outcome = w.HTML()
         self.outcome.add_class("tk-encounter-result")
@@ -239,7 +309,6 @@ class EncounterRating(w.VBox):
             icon="balance-scale",
             on_click=self.compare,
         )
-        self.saved = SavedWork(self.key, self.KIND)
         try:
             self.instrument = load_instrument(instrument_id)
             self.example = load_example(example_id)
@@ -263,15 +332,8 @@ class EncounterRating(w.VBox):
             f"<div class='tk-dialogue'><p><b>{esc(ex.title)}</b></p><p><i>{esc(ex.context)}"
             f"</i></p>{lines}</div>"
         )
-        rows: list[w.Widget] = [
-            w.HTML(f"<p><b>{esc(inst.name)}</b>: {esc(inst.prompt or '')}</p>"),
-            w.HTML(_anchor_help(inst)),
-        ]
-        for item in inst.items:
-            tb = _scale_buttons(inst, item, "tk-encounter-item")
-            tb.observe(lambda c, i=item.id: self._changed(i, c["new"]), names="value")
-            self.items[item.id] = tb
-            rows += [w.HTML(f"<small>{esc(item.id)}. {esc(item.text)}</small>"), tb]
+        heading = f"<p><b>{esc(inst.name)}</b>: {esc(inst.prompt or '')}</p>"
+        rows = self._item_rows(inst, "tk-encounter-item", heading)
         super().__init__(
             [style(), self.transcript, *rows, self.compare_button, self.outcome, self.message]
         )
@@ -279,60 +341,36 @@ class EncounterRating(w.VBox):
         self._restore()
         self._render()
 
-    # -- API ------------------------------------------------------------------------------
-    def rate(self, item_id: str, value: Any) -> None:
-        """Answer one item (the same as clicking its button)."""
-        self.items[str(item_id)].value = value
-
     def compare(self) -> str:
         """Score the ratings and show them next to the panel's; the ratings are then final."""
         from trustkit.instruments import score
 
         if not self.items:
             return ""
-        missing = [i for i in self.items if self.responses.get(i) is None]
+        missing = self._unanswered()
         if missing:
             self.message.value = note(
                 f"Rate every item first (not yet: {', '.join(missing)}), then compare."
             )
             return ""
         self.message.value = ""
-        if not self.compared:
-            self.compared = True
-            self._save()
+        self._mark_compared()
         self.result = score(self.instrument.id, self._numeric())
         self._render()
         return self.outcome.value
 
-    # -- internals --------------------------------------------------------------------------
     def _numeric(self) -> dict[str, float | None]:
         return {
             i: (None if v == "NA" else float(v)) for i, v in self.responses.items() if v is not None
         }
 
-    def _changed(self, item_id: str, value: Any) -> None:
-        if getattr(self, "_quiet", False):
-            return
-        if self.compared:  # final once the reference has been shown
-            self._render()
-            return
-        self.responses[item_id] = value
-        self._save()
-
     def _render(self) -> None:
-        self._quiet = True
-        try:
-            for i, tb in self.items.items():
-                tb.value = self.responses.get(i)
-                tb.disabled = self.compared
-        finally:
-            self._quiet = False
-        self.compare_button.disabled = self.compared
+        from trustkit.instruments import score
+
+        self._sync_buttons()
         if not self.compared:
             self.outcome.value = ""
             return
-        from trustkit.instruments import score
-
         mine = self.result or score(self.instrument.id, self._numeric())
         self.result = mine
         ref = self.example.reference
@@ -347,10 +385,10 @@ class EncounterRating(w.VBox):
                 f"<td>{esc(gap)}</td><td><small>{esc(self.example.rationales[item.id])}</small>"
                 "</td></tr>"
             )
+        lo, hi = self.instrument.scoring.range
         total = (
             f"<p><b>Your total:</b> {mine.score:g}; <b>the panel's:</b> {theirs.score:g} "
-            f"(range {self.instrument.scoring.range[0]:g}-{self.instrument.scoring.range[1]:g})."
-            "</p>"
+            f"(range {lo:g}-{hi:g}).</p>"
             if mine.score is not None and theirs.score is not None
             else f"<p>Your ratings could not be scored: {esc(mine.reason)}</p>"
         )
@@ -361,29 +399,9 @@ class EncounterRating(w.VBox):
             "not a validated standard.</small></p>"
         )
 
-    def _save(self) -> None:
-        failure = self.saved.save({"responses": self.responses, "compared": self.compared})
-        if failure:
-            self.message.value = problem(failure)
-
-    def _restore(self) -> None:
-        data = self.saved.load()
-        if self.saved.message:
-            self.message.value = problem(self.saved.message)
-        if not data:
-            return
-        saved = data.get("responses") if isinstance(data.get("responses"), dict) else {}
-        for i, tb in self.items.items():
-            v = saved.get(i)
-            if v in {val for _, val in tb.options}:
-                self.responses[i] = v
-        self.compared = bool(data.get("compared")) and all(
-            self.responses.get(i) is not None for i in self.items
-        )
-
 
 # =============================================================================================
-class SelfRating(w.VBox):
+class SelfRating(_InstrumentForm):
     """After the role-play saved under ``roleplay_key``: rate yourself with the CARE items, then
     see how the simulated patient would rate you, and the gap.
 
@@ -396,13 +414,9 @@ class SelfRating(w.VBox):
     def __init__(self, roleplay_key: str, *, key: str | None = None) -> None:
         from trustkit.instruments import load_instrument
 
+        self._setup(key or f"{roleplay_key}-self")
         self.roleplay_key = roleplay_key
-        self.key = key or f"{roleplay_key}-self"
-        self.message = message_widget()
-        self.responses: dict[str, Any] = {}
-        self.compared = False
         self.gap: dict[str, Any] | None = None
-        self.items: dict[str, w.ToggleButtons] = {}
         self.outcome = w.HTML()
         self.outcome.add_class("tk-self-result")
         self.compare_button = button(
@@ -412,25 +426,13 @@ class SelfRating(w.VBox):
             icon="balance-scale",
             on_click=self.compare,
         )
-        self.saved = SavedWork(self.key, self.KIND)
         self.instrument = inst = load_instrument("care")
-        rows: list[w.Widget] = [
-            w.HTML(f"<p><b>How good were you at ...</b> ({esc(inst.name)})</p>"),
-            w.HTML(_anchor_help(inst)),
-        ]
-        for item in inst.items:
-            tb = _scale_buttons(inst, item, "tk-self-item")
-            tb.observe(lambda c, i=item.id: self._changed(i, c["new"]), names="value")
-            self.items[item.id] = tb
-            rows += [w.HTML(f"<small>{esc(item.id)}. {esc(item.text)}</small>"), tb]
+        heading = f"<p><b>How good were you at ...</b> ({esc(inst.name)})</p>"
+        rows = self._item_rows(inst, "tk-self-item", heading)
         super().__init__([style(), *rows, self.compare_button, self.outcome, self.message])
         self.add_class("tk-self-rating")
         self._restore()
         self._render()
-
-    def rate(self, item_id: str, value: Any) -> None:
-        """Answer one CARE item: 1-5 or "NA" (the same as clicking its button)."""
-        self.items[str(item_id)].value = value
 
     def _encounter(self) -> tuple[Any, str | None]:
         from trustkit.engine import replay
@@ -450,7 +452,7 @@ class SelfRating(w.VBox):
 
     def compare(self) -> str:
         """Compare your answers with the patient's; your answers are then final."""
-        unanswered = [i for i in self.items if self.responses.get(i) is None]
+        unanswered = self._unanswered()
         if unanswered:
             self.message.value = note(
                 f"Answer every item first (N/A where it does not apply; not yet: "
@@ -462,32 +464,14 @@ class SelfRating(w.VBox):
             self.message.value = note(why or "")
             return ""
         self.message.value = ""
-        if not self.compared:
-            self.compared = True
-            self._save()
+        self._mark_compared()
         self._render(enc)
         return self.outcome.value
-
-    def _changed(self, item_id: str, value: Any) -> None:
-        if getattr(self, "_quiet", False):
-            return
-        if self.compared:
-            self._render()
-            return
-        self.responses[item_id] = value
-        self._save()
 
     def _render(self, enc: Any = None) -> None:
         from trustkit.debrief import self_vs_patient_gap
 
-        self._quiet = True
-        try:
-            for i, tb in self.items.items():
-                tb.value = self.responses.get(i)
-                tb.disabled = self.compared
-        finally:
-            self._quiet = False
-        self.compare_button.disabled = self.compared
+        self._sync_buttons()
         if not self.compared:
             self.outcome.value = ""
             return
@@ -513,27 +497,8 @@ class SelfRating(w.VBox):
             f"<h4>Debrief: you and the patient</h4>{scores}<p>{esc(g['message'])}</p>"
             "<table><tr><th>item</th><th>about</th><th>you</th><th>patient</th></tr>"
             + rows
-            + "</table><p><small>The patient's answers are derived from her or his trust, what "
-            "was disclosed and the empathic moments met at the end of the encounter (a "
-            "documented mapping, an educational approximation, not a validated model). "
+            + "</table><p><small>The patient's answers are derived from their trust, what was "
+            "disclosed and the empathic moments met at the end of the encounter (a documented "
+            "mapping, an educational approximation, not a validated model). "
             f"Self-assessment: {esc(g['citation'])}</small></p>"
-        )
-
-    def _save(self) -> None:
-        failure = self.saved.save({"responses": self.responses, "compared": self.compared})
-        if failure:
-            self.message.value = problem(failure)
-
-    def _restore(self) -> None:
-        data = self.saved.load()
-        if self.saved.message:
-            self.message.value = problem(self.saved.message)
-        if not data or not isinstance(data.get("responses"), dict):
-            return
-        for i, tb in self.items.items():
-            v = data["responses"].get(i)
-            if v in {val for _, val in tb.options}:
-                self.responses[i] = v
-        self.compared = bool(data.get("compared")) and all(
-            self.responses.get(i) is not None for i in self.items
         )
