@@ -277,8 +277,13 @@ def mean_squares(matrix: Matrix) -> MeanSquares:
     ss_total = sum((v - grand) ** 2 for r in rows for v in r)
     ss_rows = k * sum((m - grand) ** 2 for m in row_means)
     ss_cols = n * sum((m - grand) ** 2 for m in col_means)
+    # sums of squares found by subtraction keep rounding residue (1e-15 where the truth is 0),
+    # which would turn a 0/0 into a meaningless ICC of 1e16: snap such residue to exactly 0
+    tiny = 1e-12 * max(ss_total, 1.0)
+    ss_rows, ss_cols = (0.0 if abs(v) < tiny else v for v in (ss_rows, ss_cols))
     ss_within = ss_total - ss_rows
     ss_error = ss_total - ss_rows - ss_cols
+    ss_within, ss_error = (0.0 if abs(v) < tiny else v for v in (ss_within, ss_error))
     return MeanSquares(
         n=n,
         k=k,
@@ -290,7 +295,9 @@ def mean_squares(matrix: Matrix) -> MeanSquares:
 
 
 def _div(a: float, b: float) -> float | None:
-    return a / b if b != 0 else None
+    """a / b, or None when b is zero up to rounding (an ICC whose denominator vanishes is
+    undefined; dividing by a 1e-16 residue would report a meaningless 1e16)."""
+    return None if abs(b) <= 1e-12 * max(1.0, abs(a)) else a / b
 
 
 def _f_test(f0: float | None, df1: float, df2: float) -> float | None:
