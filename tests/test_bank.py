@@ -118,3 +118,17 @@ def test_grading_reads_the_bank() -> None:
     assert ref[ITEMS[0].id]["quality"] == ITEMS[0].reference["quality"]
     no_opp = next(it for it in ITEMS if not it.opportunity)
     assert "empathy_level" not in ref[no_opp.id]
+
+
+def test_the_panel_shows_learners_the_scale_the_reference_panel_used() -> None:
+    """The anchors in the bank's header are the ones RatingPanel shows (else calibration lies)."""
+    import re
+
+    from trustkit._resources import data_path
+    from trustkit.widgets.rating import QUALITY
+
+    header = data_path("response_bank.yaml").read_text(encoding="utf-8").split("raters:")[0]
+    scale = re.search(r"\((1 [^)]*)\)", header)
+    assert scale, "the bank's header states the quality anchors as (1 ..., 2 ..., ...)"
+    anchors = dict(part.strip().split(" ", 1) for part in scale.group(1).split(","))
+    assert {int(k): v for k, v in anchors.items()} == QUALITY

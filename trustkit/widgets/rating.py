@@ -34,7 +34,9 @@ from trustkit.widgets._common import (
 )
 
 KIND = "ratings"
-QUALITY = {1: "poor", 2: "fair", 3: "good", 4: "very good", 5: "excellent"}
+QUALITY = {1: "harmful", 2: "poor", 3: "mixed", 4: "good", 5: "excellent"}
+"""The quality scale, with the anchors the reference panel rated by (trustkit/data/response_bank.yaml);
+a learner who saw other anchors (3 = "good") would be calibrated against a different scale."""
 
 # Used only if the empathy_level instrument cannot be read: the ordinal levels of Bylund &
 # Makoul's Empathic Communication Coding System (PEC 2005, 58:207), in our own words.
