@@ -136,7 +136,8 @@ EMOTION = (
     r"uneasy|tearful|panicky|panicked|on\s+edge|relieved|relaxed|tense|concerned|rattled|"
     r"let\s+down|weighing\s+on\s+you|getting\s+to\s+you|taking\s+its\s+toll|running\s+on\s+empty|burnt?\s+out|"
     r"at\s+(?:the\s+end\s+of\s+)?your\s+tether|at\s+your\s+wits'?\s+end|at\s+breaking\s+point|"
-    r"(?:a|such\s+a)\s+(?:real\s+|huge\s+|big\s+|terrible\s+|bit\s+of\s+a\s+)?shock)"
+    r"(?:a|such\s+a)\s+(?:real\s+|huge\s+|big\s+|terrible\s+|bit\s+of\s+a\s+)?shock|"
+    r"in\s+(?:(?:a\s+lot\s+of|so\s+much|such|terrible|real|awful|a\s+great\s+deal\s+of)\s+pain|agony|bits))"
 )
 # After "low" / "down": an amount, not a mood ("you're down to one tablet", "low on iron").
 NOT_AMOUNT = r"(?!\s+(?:to\s+(?:one|two|three|\d|a|the|your|half)\b|on\b|in\b))"
@@ -307,6 +308,8 @@ _RULES: tuple[_Rule, ...] = (
             rf"\bi\s+know\s+(?:that\s+)?(?:this|that|it|the\s+\w+|how\s+\w+)(?:'s|\s+is|\s+was|\s+has\s+been|"
             rf"\s+can\s+be|\s+isn't|\s+wasn't|\s+must\s+be)\s+(?:not\s+)?{INTENS}(?:{HARD}|easy)\b",
             r"\bi\s+hear\s+you\b(?!\s+say)",
+            # "and I get it, four hours is a long time", "I totally get why you're cross"
+            r"\bi\s+(?:totally\s+|completely\s+|really\s+|do\s+)?get\s+(?:it|that|why)\b(?=\s*(?:[,.;!-]|$|\s+why|\s+you))",
             r"\b(?:this|that|it)(?:\s+isn't|\s+is\s+not|\s+wasn't|\s+was\s+not|'s\s+not)\s+what\s+you\s+"
             r"(?:wanted|were\s+hoping|hoped|expected)\s+to\s+hear\b",
         ),
@@ -351,6 +354,9 @@ _RULES: tuple[_Rule, ...] = (
             r"\bwith\s+(?:real\s+|such\s+|great\s+|so\s+much\s+)?(?:grace|dignity|courage)\b",
             rf"\b{IT_S}\s+clear\s+how\s+much\s+(?:thought|effort|care|work)\b",
             rf"\b{YOU_VE}\s+(?:clearly\s+|obviously\s+)?(?:thought\s+(?:so\s+|really\s+)?hard|put\s+(?:so\s+much|a\s+lot))",
+            # "you've obviously done a lot of reading about this"
+            rf"\b{YOU_VE}\s+(?:clearly\s+|obviously\s+|really\s+)?(?:done|put\s+in)\s+(?:a\s+lot\s+of|so\s+much|loads\s+of|"
+            r"a\s+great\s+deal\s+of|your)\s+(?:reading|research|homework|thinking|preparation)\b",
             # "you've clearly been a wonderful carer", "you're such an observant mum"
             rf"\byou(?:(?:'re|\s+are|\s+were)\s+(?:clearly\s+|obviously\s+|really\s+|always\s+)?|"
             rf"(?:'ve|\s+have)\s+(?:clearly\s+|obviously\s+|really\s+|always\s+)?been\s+)(?:such\s+)?an?\s+(?:very\s+|really\s+|so\s+|incredibly\s+|truly\s+)?{PRAISE_ADJ}\s+"
@@ -374,7 +380,7 @@ _RULES: tuple[_Rule, ...] = (
             r"\bevery\s+step\s+of\s+the\s+way\b",
             # "we'll get through this together", "let's figure this out together" (not "decide together")
             # (not "we'll go through the sleep diary together": a task, not the patient's trouble)
-            r"\b(?:we|i|let's|let\s+us)\b(?:(?!\b(?:decide|choose|pick|diary|form|forms|leaflet|paperwork|"
+            r"\b(?:we|i|let's|let\s+us)\b(?:(?!\b(?:decide|choose|pick|prioriti[sz]e|diary|form|forms|leaflet|paperwork|"
             r"questionnaire|letter|notes|list|chart)\b)[^.;?!]){0,40}?\btogether\b",
             r"\bhere\s+for\s+you\b",
             r"\byou\s+(?:won't|will\s+not|don't|do\s+not)\s+(?:have|need)\s+to\s+(?:face|go\s+through|do|deal\s+with|"
@@ -398,6 +404,7 @@ _RULES: tuple[_Rule, ...] = (
             r"\b(?:the\s+team|we|i)(?:\s+will|'ll|\s+are\s+going\s+to|'re\s+going\s+to)\s+(?:support|look\s+after|help)\s+"
             r"(?:you\b|whichever|whatever|your\s+(?:choice|decision))",
             r"\bi\s+can\s+promise\s+(?:you\s+)?(?:that\s+)?(?:we|i)\b",
+            r"\b(?:not|never)\s+(?:going\s+to\s+|gonna\s+)?give\s+up\s+on\s+you\b|\bwon't\s+give\s+up\s+on\s+you\b",
             rf"\b(?:call|ring|phone|contact)\s+(?:me|us|the\s+ward|the\s+team)\s+(?:any\s*time|and\s+(?:{WE_LL}|{I_LL}))",
             rf"\bwhatever\s+(?:happens|you\s+(?:decide|choose)|the\s+results?|the\s+\w+\s+(?:shows?|finds?|says?)|"
             rf"they\s+(?:show|find))[^.;?!]{{0,40}}?\b(?:{WE_LL}|{I_LL})\b",
@@ -451,7 +458,8 @@ _RULES: tuple[_Rule, ...] = (
         "reflection",
         None,
         (
-            r"\bso,?\s+(?:you|your|you've|youve|you're|it's|its|it|the|that's|thats|there's|she|he|they|"
+            r"\bso,?\s+(?:(?:basically|essentially|overall|in\s+short|in\s+a\s+nutshell),?\s+)?"
+            r"(?:you|your|you've|youve|you're|it's|its|it|the|that's|thats|there's|she|he|they|"
             r"her|his|their|this|\w+ing)\b(?!\s+(?:plan|next|idea|best|treatment|aim|way|options?)\b)"
             r"[^.;!?]{0,80}",
             rf"\b{YOU_VE}\s+(?:been|had|noticed|found|felt|tried|mentioned|said)\b(?!\s+through\b)"
@@ -474,6 +482,7 @@ _RULES: tuple[_Rule, ...] = (
         (
             # "what else?", "anything else you wanted to cover today?", not "anything else, like vitamins"
             r"\b(?:what|anything|something)\s+else\b(?=\s*(?:[?.!;]|$)|\s+(?:you(?:'d|\s+would)|you\s+want|"
+            r"(?:that\s+)?you(?:'re|\s+are|\s+were|\s+was)?\s+(?:hoping|wanting|wanted|hoped|planning|keen|needing)|"
             r"did\s+you|do\s+you|(?:(?:that|which)(?:'s|\s+is|\s+has)?\s+)?(?:(?:is|are|has|have)\s+)?(?:been\s+)?"
             r"(?:there|on\s+your\s+mind|bothering|worrying|troubling|concerning)|(?:that\s+)?you(?:'re|\s+are)\s+(?:worried|concerned)|we\s+(?:should|need)|"
             r"i\s+(?:should|need\s+to)|to\s+(?:talk|discuss|cover|mention|add|raise|bring|go|sort)|as\s+well|"
@@ -486,6 +495,12 @@ _RULES: tuple[_Rule, ...] = (
             r"focus\s+on|sort\s+out|get\s+through|look\s+at)\b",
             r"\b(?:make|write|start)\s+a\s+list\b|\ball\s+the\s+things\s+you\b|"
             r"\beverything\s+you(?:'d|\s+would)?\s+(?:like|want)\b",
+            # "tell me everything that's on your mind and we'll prioritise", "what's on your list?"
+            r"\b(?:everything|all\s+(?:of\s+)?the\s+things|all\s+your\s+(?:concerns|worries|questions))\s+"
+            r"(?:that(?:'s|\s+is|\s+are)\s+|you've\s+got\s+|you\s+have\s+)?on\s+your\s+(?:mind|list)\b",
+            r"\b(?:what(?:'s|\s+is)|anything|things)\s+(?:else\s+)?(?:is\s+|that's\s+)?on\s+(?:your|today's)\s+(?:list|agenda)\b",
+            r"\bprioriti[sz]e\b|\bget\s+out\s+of\s+(?:today|this\s+(?:appointment|visit|consultation|session)|"
+            r"today's\s+(?:appointment|visit|consultation|session))\b",
         ),
     ),
     # ---- asking permission ---------------------------------------------------------------
@@ -507,7 +522,8 @@ _RULES: tuple[_Rule, ...] = (
             r"\b(?:is|would|will)\s+that\s+(?:be\s+)?(?:ok|okay|alright|all\s+right|fine)(?:\s+with\s+you)?"
             r"(?:\s*,\s*\w+(?:\s+\w+)?)?\s*\?",
             r"\bwould\s+it\s+help\s+if\s+i\b",
-            r"\bis\s+(?:now|this)\s+a\s+(?:good|ok|okay|convenient|bad)\s+time\b",
+            r"\b(?:is|would)\s+(?:now|this|it\s+be)\s+an?\s+(?:good|ok|okay|convenient|bad|alright|all\s+right|right)\s+"
+            r"(?:time|moment)\b",
             r"\bwith\s+your\s+permission\b|\b(?:do|can|may)\s+i\s+have\s+your\s+permission\b",
             rf"\bif\s+(?:{THAT_S}|{IT_S})\s+(?:ok|okay|alright|all\s+right|fine)(?:\s+with\s+you)?\b",
             rf"\bif\s+{YOU_RE}\s+(?:happy|ok|okay|comfortable)\s+(?:for\s+me\s+)?(?:to|with)\b",
@@ -522,6 +538,14 @@ _RULES: tuple[_Rule, ...] = (
             r"\bin\s+your\s+own\s+words\b",
             r"\b(?:explain|tell|say|repeat|go\s+over|run\s+through|talk)\s+(?:[\w']+\s+){0,3}?back\s+to\s+me\b",
             r"\b(?:explain|tell|say|repeat)\s+(?:it|that|this|them)\s+back\b",
+            # "can you tell me back how much you'll give", "read it back to me"
+            r"\b(?:explain|tell|say|repeat|read|run)\s+(?:it\s+|that\s+|this\s+|them\s+)?me\s+back\b",
+            # "run me through how you'll do the injection", "talk me through what you'll do at home"
+            r"\b(?:run|talk|walk|take)\s+me\s+through\s+(?:how|what|when)\s+you(?:'ll|\s+will|'d|\s+would|"
+            r"(?:'re|\s+are)\s+going\s+to)\b",
+            # "as if I was the one learning", "pretend I'm your husband"
+            r"\bas\s+if\s+i\s+(?:was|were|am)\s+(?:the\s+one|your|a\s+(?:new|friend|patient)|the\s+patient)\b|"
+            r"\bpretend\s+(?:that\s+)?i(?:'m|\s+am)\s+(?:your|the|a)\b",
             # "just so I know I explained it well", "to make sure I've been clear"
             r"\b(?:make\s+sure|check|know|sure|confirm|see\s+(?:if|whether))\s+(?:that\s+)?i(?:'ve|\s+have)?\s+"
             r"(?:explained|been\s+clear|made\s+(?:it|that|this|things|myself)\s+clear|got\s+(?:it|that|this|things)\s+across|"
@@ -532,7 +556,8 @@ _RULES: tuple[_Rule, ...] = (
             r"(?:(?:your|the)\s+\w+|them|him|her)",
             r"\b(?:tell|show)\s+me\s+how\s+you(?:'ll|'d|\s+will|\s+would|\s+are\s+going\s+to|'re\s+going\s+to)\s+"
             r"(?:take|use|do|give|manage|inject|draw|put|check|apply)\b",
-            r"\bwhat\s+will\s+you\s+do\s+(?:if|when)\b",
+            r"\bwhat\s+(?:will|would)\s+you\s+do\s+(?:if|when)\b|"
+            r"\bwhat\s+(?:are\s+you|you're)\s+going\s+to\s+do\s+(?:if|when)\b",
             r"\bhow\s+(?:will|are)\s+you\s+(?:going\s+to\s+)?(?:take|use)\s+(?:it|them|the|these|this|your)\b",
         ),
     ),
@@ -545,8 +570,13 @@ _RULES: tuple[_Rule, ...] = (
             r"\bthere\s+(?:are|'re|is|'s)\s+(?:a\s+few|a\s+couple\s+of|two|three|several|some|other|different|"
             r"a\s+number\s+of|a\s+range\s+of)\s+(?:\w+\s+)?(?:options|choices|ways|approaches|treatments|"
             r"routes|possibilities|paths)\b",
-            r"\b(?:we|you)\s+have\s+(?:two|three|a\s+few|several|some|a\s+couple\s+of)\s+(?:\w+\s+)?(?:options|choices|"
-            r"ways|approaches|routes|possibilities|paths)\b",
+            r"\b(?:we|you)(?:'ve|\s+have)?\s+(?:got\s+)?(?:two|three|a\s+few|several|some|a\s+couple\s+of|a\s+number\s+of|"
+            r"a\s+range\s+of|different)\s+(?:\w+\s+)?(?:options|choices|ways|approaches|routes|possibilities|paths)\b",
+            # "the options are a cast or an operation", "your choices are", "the alternative is"
+            r"\b(?:the|your|our)\s+(?:main\s+|two\s+|three\s+|other\s+)?(?:options|choices)\s+(?:are|would\s+be|include)\b",
+            r"\b(?:the|an|one)\s+alternative\s+(?:is|would\s+be)\b|\balternatively\b|"
+            r"\b(?:there's|there\s+is)\s+also\s+(?:the\s+)?(?:option|choice|possibility)\s+(?:of|to)\b",
+            r"\bor\s+(?:else\s+)?(?:we|you)\s+could\s+(?!be\b)\w+",
             # "some people choose surgery, others prefer to wait"
             r"\b(?:some|many)\s+(?:\w+\s+)?(?:people|patients|women|men|parents)\s+(?:choose|prefer|opt|decide|go\s+for)\b"
             r"[^.;?!]{0,60}?\bothers\b",
@@ -580,7 +610,23 @@ _RULES: tuple[_Rule, ...] = (
         "elicit_preferences",
         None,
         (
-            r"\bwhat\s+matters\s+(?:most\s+)?(?:to\s+you|most)\b",
+            r"\b(?:what|which)\s+(?:else\s+|(?:one|option)\s+)?matters\s+(?:most\s+|more\s+)?(?:to\s+you|most|more)\b",
+            # "what feels more doable for you?", "what would work best for you?", "what sounds right to you?"
+            r"\bwhat\s+(?:feels|seems|sounds|would\s+(?:feel|seem|sound|work|suit\s+you))\s+(?:(?:more|most|the\s+most)\s+)?"
+            r"(?:doable|manageable|realistic|right|best|better|possible|achievable|comfortable)\b",
+            r"\bwhat\s+(?:works|would\s+work|fits|would\s+fit)\s+(?:best\s+|better\s+)?(?:for|with)\s+(?:you|your)\b",
+            # "where do you sit?", "what are you leaning towards?", "what's your gut feeling?"
+            r"\bwhere\s+(?:do|would|are)\s+you\s+(?:sit|stand|fall|land|lean)\b|\bleaning\s+towards?\b|"
+            r"\bwhich\s+way\s+(?:are|would|do)\s+you\s+(?:leaning|lean)\b",
+            r"\bwhat(?:'s|\s+is)\s+your\s+(?:gut\s+(?:feeling|instinct|reaction)|instinct|preference|"
+            r"(?:main\s+|biggest\s+|top\s+)?priorit(?:y|ies))\b",
+            r"\bhow\s+important\s+(?:is|are|would)\b[^.;?!]{0,60}?\b(?:to|for)\s+you\b",
+            r"\bwhat\s+do\s+you\s+care\s+(?:most|more)\s+about\b|\b(?:care|cares)\s+(?:most|more)\s+about\b[^.;?!]{0,80}?"
+            r"\b(?:others|other\s+people|some)\b",
+            # "anything about your work that would make one of these options harder for you?"
+            r"\bmake\s+(?:one\s+of\s+|either\s+of\s+|any\s+of\s+)?(?:these|those|the|this|that|either|any|an?)\s+(?:\w+\s+)?"
+            r"(?:options?|choices?|treatments?|plans?|approach(?:es)?)\s+(?:\w+\s+)?(?:harder|easier|better|worse|"
+            r"(?:more|less)\s+difficult|difficult|tricky|trickier|(?:more|less)\s+\w+)\b",
             r"\bwhat(?:'s|s|\s+is|\s+would\s+be|\s+will\s+be)\s+(?:the\s+)?(?:most\s+|really\s+)?important\s+"
             r"(?:to|for)\s+you\b",
             r"\b(?:do\s+you\s+have|have\s+you\s+got)\s+(?:a\s+|any\s+)?(?:preference|preferences|strong\s+feelings)\b",
@@ -593,14 +639,16 @@ _RULES: tuple[_Rule, ...] = (
             r"\bwhich\s+(?:one\s+|option\s+)?(?:do|would)\s+you\s+think\b",
             r"\bhow\s+much\s+(?:information|detail|\w+)?\s*(?:would|do)\s+you\s+(?:like|want)\b",
             r"\bwhat\s+(?:would|will|might)\s+(?:matter|be\s+(?:most\s+)?important)\b",
-            r"\bwhat\s+(?:would|might)\s+(?:help|make\s+(?:[\w']+\s+){1,3}?(?:easier|better|more\s+manageable))\b",
+            r"\bwhat(?<!about\swhat)(?<!on\swhat)(?<!of\swhat)(?<!think\swhat)(?<!know\swhat)(?<!thought\swhat)"
+            r"\s+(?:would|might)\s+(?:help|make\s+(?:[\w']+\s+){1,3}?(?:easier|better|more\s+manageable))\b",
             r"\bwhat\s+would\s+(?:a\s+good\s+(?:day|outcome|result|life)|success|a\s+good\s+\w+)\s+look\s+like\b",
             r"\bhow\s+(?:do|would)\s+you\s+feel\s+about\b",
             r"\bwhat\s+are\s+your\s+(?:thoughts|feelings|views)\s+(?:on|about)\b",
             # ("what do you make of the tablets so far?" asks about experience, not a preference)
             r"\bwhat\s+do\s+you\s+(?:think|make)\s+(?:about|of)\b(?![^.;?!]*\b(?:so\s+far|lately|recently)\b)",
             r"\bhow\s+does\s+(?:that|this|the|it)(?:\s+\w+)?\s+(?:sit|sound|feel)\s+(?:with|to|for)\s+you\b",
-            r"\bwhat\s+(?:are|were|is)\s+(?:you|your)\s+(?:hoping|hopes|goals|priorities|wishes|expectations)\b",
+            r"\bwhat\s+(?:are|were|is)\s+(?:you|your)\s+(?:most\s+|really\s+)?(?:hoping|hopes|goals|priorities|wishes|"
+            r"expectations)\b",
             r"\bwhat\s+do\s+you\s+hope\b",
             r"\b(?:would|are)\s+you\s+(?:be\s+)?open\s+to\b",
         ),
@@ -635,15 +683,20 @@ _RULES: tuple[_Rule, ...] = (
             r"\bno\s+need\s+(?:to|for\s+you\s+to)\s+(?:worry|be\s+(?:worried|scared|anxious|frightened))\b",
             r"\beverything(?:'s|\s+is)?\s+(?:going\s+to|gonna|will|'ll)\s+be\s+(?:absolutely\s+|totally\s+)?"
             r"(?:fine|ok|okay|alright|all\s+right|good)\b",
-            r"\b(?:it|you|things|this)(?:'ll|ll|\s+will|\s+are\s+going\s+to|'re\s+going\s+to|'s\s+going\s+to|"
-            r"\s+is\s+going\s+to)\s+be\s+(?:absolutely\s+|totally\s+|just\s+|perfectly\s+)?"
+            r"\b(?:it|you|things|this|he|she|they)(?:'ll|ll|\s+will|\s+are\s+going\s+to|'re\s+going\s+to|'s\s+going\s+to|"
+            r"\s+is\s+going\s+to)\s+(?:all\s+)?be\s+(?:absolutely\s+|totally\s+|just\s+|perfectly\s+)?"
             r"(?:fine|ok|okay|alright|all\s+right)\b(?!\s+to\b)",
             r"\bright\s+as\s+rain\b|\bstop\s+worrying\b|\b(?:don't|do\s+not)\s+lose\s+(?:any\s+)?sleep\b",
             rf"\b{YOU_RE}\s+(?:absolutely\s+|perfectly\s+|totally\s+|completely\s+)?fine\b(?!\s+to\b)",
             r"\bi\s+(?:wouldn't|wouldnt|would\s+not)\s+worry\b",
             rf"\b(?:{IT_S}|{THAT_S})\s+(?:probably\s+|likely\s+|most\s+likely\s+|almost\s+certainly\s+)?nothing\b"
             r"(?!\s+to\s+do\s+with)",
-            r"\b(?:probably|likely)\s+nothing\b|\bnothing\s+serious\b",
+            r"\b(?:probably|likely)\s+nothing\b|\bnothing\s+(?:serious|sinister)\b",
+            # "it's definitely not cancer", "it won't be anything serious", "I doubt it's anything sinister"
+            rf"\b(?:{IT_S}|{THAT_S}|(?:it|this|that)\s+(?:won't|can't|isn't\s+going\s+to)\s+be|i\s+doubt\s+(?:it's|it\s+is|"
+            r"it'll\s+be|that's))\s+(?:definitely\s+|certainly\s+|absolutely\s+|almost\s+certainly\s+|surely\s+|"
+            r"most\s+likely\s+)?(?:not\s+)?(?:cancer|anything\s+(?:serious|sinister|bad|nasty|to\s+worry\s+about)|"
+            r"(?:a\s+)?(?:tumou?r|stroke|heart\s+attack)|serious|sinister)\b",
             rf"\b(?:{IT_S}|{THAT_S})\s+(?:probably\s+|likely\s+|almost\s+certainly\s+)?(?:just|only)\s+{BENIGN}\b",
         ),
         guards=("not_negated", "not_evidence_based", "not_checking"),
@@ -662,7 +715,8 @@ _RULES: tuple[_Rule, ...] = (
             rf"\b(?:{THAT_S}|{IT_S}|{YOU_RE}|you\s+were|being|is|are|was|were)\s+(?:being\s+)?(?:just\s+|so\s+|very\s+|"
             r"really\s+|a\s+bit\s+|incredibly\s+|frankly\s+|downright\s+|plain\s+|simply\s+)?(?:an?\s+)?"
             r"(?:(?:pretty|really|very|bit|rather|so)\s+)?(?:lazy|irresponsible|selfish|stupid|ridiculous|silly|"
-            r"pathetic|careless|reckless|foolish|disgusting|childish|hysterical|dramatic|non-?compliant|"
+            r"pathetic|careless|reckless|foolish|disgusting|childish|hysterical|dramatic|non-?compliant|negligent|"
+            r"naughty|idiotic|daft|"
             r"in\s+denial|a\s+bad\s+(?:mother|father|parent|patient)|attention-seeking|attention\s+seeking)\b"
             r"(?!\s+of\s+me\b)",
             # "you're just not trying hard enough" (not "the tablets aren't doing enough")
@@ -681,7 +735,18 @@ _RULES: tuple[_Rule, ...] = (
             r"\b(?:people|patients|folks?)\s+like\s+you\b|\byou\s+people\b",
             r"\b(?:(?:only|just)\s+)?(?:have\s+)?yourself\s+to\s+blame\b|\byour\s+own\s+fault\b|"
             r"\bbrought\s+(?:this|it)\s+on\s+yourself\b",
-            r"\bwhat\s+(?:did|do)\s+you\s+expect\b",
+            r"\bwhat\s+(?:did|do)\s+you\s+expect\b|\bwhat\s+were\s+you\s+thinking\b|"
+            r"\bwhat\s+did\s+you\s+think\s+would\s+happen\b|\bwho\s+(?:do\s+you\s+think\s+)?(?:you're|you\s+are|are\s+you)\s+kidding\b|"
+            r"\bhow\s+many\s+times\s+(?:have|do|must)\s+(?:i|we)\s+(?:told|tell|been\s+over|got\s+to|have\s+to|need\s+to|said)\b|"
+            r"\b(?:do|did)\s+you\s+want\s+to\s+end\s+up\b",
+            # "and that's down to you", "that's on you" (not "it's down to you to decide")
+            rf"\b(?:{THAT_S}|{IT_S}|which\s+is)\s+(?:all\s+|entirely\s+|squarely\s+)?(?:down\s+to|on)\s+you\b"
+            r"(?!\s+(?:to|whether|if|how|what|which)\b)",
+            # "have you even been checking them?", "did you even try?"
+            r"\b(?:have|did|do|are|were|had)\s+you\s+even\b",
+            r"\b(?:pull\s+yourself\s+together|get\s+a\s+grip|man\s+up|snap\s+out\s+of\s+it|toughen\s+up|"
+            r"(?:making|make)\s+excuses|no\s+excuses?\s+for|did\s+this\s+to\s+yourself|should\s+be\s+ashamed|"
+            r"ashamed\s+of\s+yourself)\b",
             r"\bi\s+(?:told|warned)\s+you\s+(?:last\s+time|before|this\s+would|that\s+this\s+would|so|about\s+this)\b",
             r"\b(?:can't|cannot|couldn't|can\s+not)\s+be\s+bothered\b",
             r"\b(?:stop|quit)\s+being\s+(?:so\s+)?\w+",
@@ -692,8 +757,8 @@ _RULES: tuple[_Rule, ...] = (
             r"\bwhy\s+(?:didn't|did\s+not|didnt|haven't|wouldn't)\s+you\s+(?:just\s+)?(?:come|tell|take|call|"
             r"listen|do|stop|go|see|book|ring|check|say|mention)\b",
             r"\bwhy\s+did\s+you\s+(?:leave|wait|let|ignore|stop)\b",
-            r"\bif\s+you(?:'d|\s+had)\s+(?:just\s+)?(?:listened|done\s+what|taken|followed|come\s+in|stopped|bothered|"
-            r"lost|cut|given\s+up|quit|kept)\b",
+            r"\bif\s+you(?:'d|\s+had)\s+(?:just\s+|only\s+|actually\s+)?(?:listened|done\s+what|done\s+as|taken|followed|"
+            r"come\s+in|stopped|bothered|lost|cut|given\s+up|quit|kept|stuck|looked\s+after|watched|cared)\b",
         ),
         guards=("not_negated",),
     ),
@@ -777,19 +842,42 @@ _RULES: tuple[_Rule, ...] = (
 # like a question decides ("Thanks for waiting, what brings you in?"). Without a question mark,
 # only clauses that clearly open like a question count ("did the paracetamol help").
 # =============================================================================================
-_LEAD = r"(?:(?:and|so|okay|ok|right|well|now|then|also|just|oh|um|erm|alright|but|sorry|please)\b[,\s]*)*"
+_LEAD = (
+    r"(?:(?:and|so|okay|ok|right|well|now|then|also|just|oh|um|erm|alright|but|sorry|please|of\s+course)"
+    r"\b[,\s]*)*"
+)
 _PRONOUN = r"(?:you|i|we|they|he|she|it|your|my|our)\b"
 _Q_SRC = {
     # suggestions and requests in question clothing: not questions
     "suggestion": r"(?:why\s+don't\s+(?:we|you|i)|why\s+not|how\s+about|what\s+about\s+(?:we|trying)|what\s+if\s+we|"
-    r"i\s+(?:was\s+)?wonder(?:ing)?\s+if\s+(?:we|i)|i'm\s+wondering\s+if\s+(?:we|i))\b",
+    r"i\s+(?:was\s+)?wonder(?:ing)?\s+if\s+(?:we|i)|i'm\s+wondering\s+if\s+(?:we|i)|"
+    # "What if you tried...", "Shall we book you in?", "Maybe we could look at your diet?"
+    r"what\s+if\s+you\s+(?:tried|were\s+to|started|gave|cut|switched|took)|shall\s+we|"
+    r"(?:(?:maybe|perhaps)\s+)?(?:could|can|might|should)\s+we\s+(?:just\s+|perhaps\s+|maybe\s+)?(?:try|start|look|think|"
+    r"book|get|add|switch|change|swap|go|give|put|increase|reduce|lower|arrange|refer|make|plan|aim|leave)|"
+    r"(?:maybe|perhaps)\s+(?:we|you)\s+(?:could|can|might|should))\b",
     "request": r"(?:(?:can|could|would|will)\s+you\s+(?:please\s+|just\s+)?(?:lie|sit|stand|pop|take\s+off|roll|"
     r"breathe|squeeze|follow|look|open|stick|bend|push|pull|hop|step|cough|relax|hold|raise|lift|turn|"
-    r"show|bring|pass|hand|slip|undo|put|wiggle|touch|keep)\b|would\s+you\s+mind\s+\w+ing\b)",
+    r"show|bring|pass|hand|slip|undo|put|wiggle|touch|keep|point|grip|wait|sign|fill|grab|climb|lean|"
+    r"cross|straighten|close|clench|stretch|press|swallow|blow|jump|walk\s+(?:to|over|across|up|down)|"
+    r"take\s+(?:a\s+(?:deep\s+|big\s+|few\s+)?breaths?|a\s+seat|some\s+deep|your\s+\w+\s+off)|"
+    r"let\s+(?:me|us|the\s+\w+)\s+know|make\s+(?:an\s+appointment|sure))\b|"
+    r"would\s+you\s+be\s+able\s+to\s+(?!tell|describe|explain|say|remember|recall)\w+|"
+    r"would\s+you\s+mind\s+\w+ing\b|"
+    # "Don't you worry, love": an imperative, not a question
+    r"don'?t\s+you\s+(?:worry|fret|dare|panic|fuss|mind)\b)",
     # "can you tell me if...", "could you describe..."
-    "embedded": r"(?:can|could|would|will)\s+you\s+(?:please\s+|just\s+)?(?:tell|explain|describe|talk|walk|"
+    "embedded": r"(?:can|could|would|will)\s+you\s+(?:be\s+able\s+to\s+)?(?:please\s+|just\s+)?(?:tell|explain|describe|"
+    r"talk|walk\s+(?:me|us)\s+through|"
     r"say\s+(?:a\s+bit\s+|a\s+little\s+)?more|go\s+over|run\s+through)(?:\s+(?:me|us))?(?:\s+(?:a\s+bit|a\s+little|some(?:thing)?))?(?:\s+more)?\b",
     "ask_embedded": r"(?:can|could|may)\s+i\s+(?:just\s+)?ask(?:\s+you)?\b",
+    # "I just need to know roughly how much you drink": a question put as a statement
+    "need_know": r"(?:i|we)\s+(?:just\s+|really\s+|also\s+|only\s+)?(?:need|want|have|'d\s+like|would\s+like)\s+to\s+"
+    r"(?:know|find\s+out)(?:\s+(?:roughly|exactly|approximately|about|a\s+bit|"
+    r"a\s+little|more|a\s+bit\s+more|a\s+little\s+more))*\b",
+    "for_me": r"(?:can|could|would|will)\s+you\s+[^?]*\bfor\s+me\s*[?.!]*\s*$",
+    # "I wonder if you could tell me more...": the embedded request inside "wonder if"
+    "wonder_could": r"\s*(?:if|whether)\s+you\s+(?:could|can|would|might)\s+",
     "directive": r"(?:tell\s+me\s+(?:about|more|what|how|why|a\s+bit|a\s+little|everything)|describe|"
     r"walk\s+me\s+through|talk\s+me\s+through|take\s+me\s+through|help\s+me\s+understand|"
     r"say\s+(?:a\s+bit\s+|a\s+little\s+)?more|i(?:'d|\s+would)\s+(?:like|love)\s+to\s+hear|"
@@ -835,6 +923,14 @@ def _compiled() -> dict[str, object]:
             flags,
         ),
         "lead_only": re.compile(rf"\s*[\"'(]?\s*{_LEAD}\s*", flags),
+        # a check on a summary just given: "Have I got that right?", "Is that fair?"
+        "check_back": re.compile(
+            rf"\s*{_LEAD}(?:have\s+i\s+got\s+(?:that|it|this|everything|all\s+that|you)\s+(?:right|correct)|"
+            r"did\s+i\s+(?:get|understand|hear)\s+(?:that|it|this|everything|you)\s+(?:right|correctly)|"
+            r"(?:is|was)\s+that\s+(?:about\s+)?(?:right|correct|fair|accurate)|am\s+i\s+(?:right|on\s+the\s+right\s+track)|"
+            r"does\s+that\s+sound\s+(?:about\s+)?(?:right|fair|accurate)|did\s+i\s+miss\s+anything)\b",
+            flags,
+        ),
         "pronoun": re.compile(rf"\s*{_PRONOUN}", flags),
         "sentence": re.compile(r"[^.!?;\n]+[.!?;]*|[.!?;]+"),
         "clause": re.compile(r"[^,:\-\u2013\u2014]+"),
@@ -927,6 +1023,9 @@ _STRAIGHTEN = str.maketrans(
 )
 
 
+_OR_NOT = re.compile(r"\bor\s+not\s*[.!]*\s*$", re.IGNORECASE)
+
+
 class _Sentence:
     """A sentence's span in the text and its straightened text."""
 
@@ -937,7 +1036,8 @@ class _Sentence:
 
     @property
     def is_question(self) -> bool:
-        return self.text.rstrip().endswith("?")
+        # "so the rash - itchy or not": an either/or question without its question mark
+        return self.text.rstrip().endswith("?") or bool(_OR_NOT.search(self.text))
 
 
 def _sentences(norm: str) -> list[_Sentence]:
@@ -1004,9 +1104,23 @@ def _classify_clause(clause: str, has_qmark: bool, first: bool) -> str | None:
             if key == "ask_embedded" and not q["open_wh"].match(rest):
                 return "closed_question"  # "can I ask about your drinking?"
             return "open_question"
+    if q["for_me"].match(clause):
+        return "not_question"  # "Can you take a deep breath for me?" asks for an action
+    m = q["need_know"].match(clause)
+    if m:
+        rest = clause[m.end() :].lstrip()
+        if q["if_whether"].match(rest) or q["closed_wh"].match(rest):
+            return "closed_question"
+        if q["open_wh"].match(rest) or rest.lower().startswith("about"):
+            return "open_question"
     m = q["directive"].match(clause)
     if m:
         rest = clause[m.end() :]
+        w = q["wonder_could"].match(rest)
+        if w:  # "I wonder if you could tell me a bit more" reads as "could you tell me..."
+            inner = _classify_clause("could you " + rest[w.end() :], True, first)
+            if inner in ("open_question", "closed_question"):
+                return inner
         if q["if_whether"].match(rest):
             return "closed_question"  # "I was wondering if you've had any pain"
         return "open_question"
@@ -1029,8 +1143,9 @@ def _classify_clause(clause: str, has_qmark: bool, first: bool) -> str | None:
     return None
 
 
-def _question_form(sent: _Sentence) -> tuple[str, int, int] | None:
-    """The question code of a sentence and the span of its question clause, or None."""
+def _question_form(sent: _Sentence) -> tuple[str, int, int, bool] | None:
+    """The question code of a sentence, the span of its question clause, and whether it is only a
+    statement with a question mark ("You waited five days?"); None if it asks nothing."""
     c = _compiled()
     has_qmark = sent.is_question
     clauses = [m for m in c["clause"].finditer(sent.text) if m.group().strip()]
@@ -1045,11 +1160,11 @@ def _question_form(sent: _Sentence) -> tuple[str, int, int] | None:
             if k > 0 and c["q"]["tag"].match(body):  # "You're not drinking, are you?"
                 m = clauses[0]
             start = sent.start + m.start() + (len(m.group()) - len(m.group().lstrip()))
-            return kind, start, sent.start + len(sent.text.rstrip())
+            return kind, start, sent.start + len(sent.text.rstrip()), False
     if has_qmark and clauses:  # a statement with a question mark: "And the swelling's gone down?"
         first = clauses[0]
         start = sent.start + first.start() + (len(first.group()) - len(first.group().lstrip()))
-        return "closed_question", start, sent.start + len(sent.text.rstrip())
+        return "closed_question", start, sent.start + len(sent.text.rstrip()), True
     return None
 
 
@@ -1133,12 +1248,18 @@ def analyze(text: str) -> Analysis:
     # A statement that frames a job ("I want to check I've been clear.", "Let's make a list.")
     # hands that job to the question right after it ("What are the warning signs...?").
     framing = sentences_with(lambda code, sub: code in ("agenda", "teach_back"))
+    reflecting = sentences_with(lambda code, sub: code == "reflection")
+    judging = sentences_with(lambda code, sub: code == "judgmental")
     for i, sent in enumerate(sentences):
         form = forms[i]
         if not form or i in functional:
             continue
         if i > 0 and i - 1 in framing and not forms[i - 1]:
             continue
+        if i > 0 and i - 1 in reflecting and c["check_back"].match(sent.text):
+            continue  # "So, to sum up, ... Have I got that right?" checks the summary; it asks nothing
+        if form[3] and (i - 1 in judging or i + 1 in judging):
+            continue  # "You waited five days with chest pain? That was silly." is rhetorical
         if i in naming and not sent.is_question:
             continue  # "I wonder if you're feeling overwhelmed." names a feeling; it asks nothing
         found.append((form[1], form[2], form[0], None))
