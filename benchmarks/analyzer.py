@@ -14,6 +14,8 @@ Four sets, two authors:
   (tests/data/utterances_third_unseen.yaml, 100): a third author, who saw neither the rules nor
   the other sets, labelled 200 utterances under the analyzer's documented conventions; the
   even-numbered half may be tuned on, the odd-numbered half never is.
+- ``fourth`` / ``fourth-unseen`` (tests/data/utterances_fourth_*.yaml, 100 + 100): the same again
+  by a fourth author, asked for harder, less textbook wording (sarcasm, fragments, idiom).
 
 The second author coded a question's form (open/closed) next to its function; the analyzer's
 documented convention (header of analyzer_utterances.yaml) codes only the function when a
@@ -49,6 +51,8 @@ SETS = {
     "independent-unseen": ROOT / "tests" / "data" / "utterances_heldout.yaml",
     "third": ROOT / "tests" / "data" / "utterances_third_tune.yaml",
     "third-unseen": ROOT / "tests" / "data" / "utterances_third_unseen.yaml",
+    "fourth": ROOT / "tests" / "data" / "utterances_fourth_tune.yaml",
+    "fourth-unseen": ROOT / "tests" / "data" / "utterances_fourth_unseen.yaml",
 }
 INDEPENDENT = {"independent", "independent-unseen"}  # labelled with form next to function
 FUNCTION_CODES = {
