@@ -241,3 +241,34 @@ def test_self_rating_applies_the_care_missing_rule() -> None:
         sr2.rate(str(i), "NA" if i <= 2 else 4)  # two N/A: replaced by the mean, 4 each
     sr2.compare()
     assert sr2.gap is not None and sr2.gap["self"].score == 40
+
+
+def test_every_control_is_labelled_and_every_figure_captioned() -> None:
+    import ipywidgets as w
+
+    def walk(x: w.Widget):
+        yield x
+        for child in getattr(x, "children", ()):
+            yield from walk(child)
+
+    panel = RatingPanel(item_ids=rating_sets()["lesson03"][:3], key="ratings-a11y2")
+    for k in range(3):
+        panel.go(k)
+        panel.rate(quality=3, empathy_level=2)
+        panel.reveal()
+    views = [
+        CalibrationView("ratings-a11y2"),
+        EncounterRating("option5", "statin-talk", key="rate-a11y"),
+        SelfRating("nothing-played", key="self-a11y"),
+    ]
+    for view in views:
+        widgets = list(walk(view))
+        for x in widgets:
+            if isinstance(x, w.Button):
+                assert x.description and x.tooltip, x
+            if isinstance(x, w.ToggleButtons):
+                assert len(x.tooltips) == len(x.options), x.description
+        images = [x for x in widgets if isinstance(x, w.Image)]
+        captions = [x for x in widgets if "tk-figure-caption" in getattr(x, "_dom_classes", ())]
+        assert len(captions) == len(images)
+    assert len([x for x in walk(views[0]) if isinstance(x, w.Image)]) == 2
