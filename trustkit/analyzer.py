@@ -161,8 +161,18 @@ CARER = (
 BENIGN = (
     r"(?:stress|anxiety|nerves|a\s+virus|(?:your\s+|old\s+)?age|a\s+cold|hormones|indigestion|"
     r"wear\s+and\s+tear|a\s+bug|in\s+your\s+head|a\s+phase|growing\s+pains|a\s+pulled\s+muscle|"
-    r"muscular|teething|colic|trapped\s+wind|wind|your\s+imagination)"
+    r"muscular|teething|colic|trapped\s+wind|wind|your\s+imagination|heartburn|a\s+(?:strain|sprain|twinge|niggle|chill|"
+    r"bruise|tummy\s+bug|cyst|skin\s+tag|wart|spot|cold\s+sore|growth\s+spurt|"
+    r"(?:harmless|minor|common|normal)\s+\w+|(?:bit|touch)\s+of\s+(?:indigestion|wind|heartburn|stress|(?:a\s+)?(?:virus|bug|strain|sprain|chill)))|tiredness|being\s+run\s+down|nothing\s+much|baby\s+blues|hay\s+fever|"
+    r"the\s+(?:weather|heat|change|menopause))"
 )
+# Minimising words a clinician uses to wave a symptom or procedure away.
+MINIMISE = (
+    r"(?:a\s+piece\s+of\s+cake|a\s+walk\s+in\s+the\s+park|nothing\s+to\s+it|easy\s+peasy|no\s+big\s+deal|"
+    r"a\s+doddle|a\s+breeze|nothing\s+at\s+all|a\s+storm\s+in\s+a\s+teacup)"
+)
+# Verbs for worrying, for "don't fret", "no need to panic".
+FRET = r"(?:worry|fret|panic|stress|fuss|get\s+(?:worked\s+up|in\s+a\s+state))"
 # Admin and logistics that "don't worry about" may refer to without being reassurance.
 ADMIN = (
     r"(?:form|forms|paperwork|parking|ticket|bill|bills|cost|time|appointment|letter|booking|referral|"
@@ -230,6 +240,9 @@ _RULES: tuple[_Rule, ...] = (
             rf"\b{I_M}\s+(?:sensing|picking\s+up(?:\s+on)?)\s+(?:some\s+|a\s+lot\s+of\s+|a\s+bit\s+of\s+)?{EMOTION}\b",
             rf"\bi\s+(?:get|have)\s+the\s+(?:sense|feeling|impression)\s+(?:that\s+)?(?:[\w']+\s+){{0,4}}?{EMOTION}\b",
             rf"\bi\s+notice[d]?\s+(?:that\s+)?you\s+(?:[\w']+\s+){{0,3}}?{EMOTION}\b",
+            # "I'm not surprised you're angry", "no surprise you're feeling low"
+            rf"\b(?:not|no)\s+(?:at\s+all\s+)?surpris(?:ed|ing|e)\s+(?:that\s+)?(?:{YOU_RE}|{YOU_VE}\s+been|you\s+feel)\s+"
+            rf"(?:feeling\s+)?{INTENS}{EMOTION}\b",
             # "I imagine you're feeling nervous", "I know you're scared"
             rf"\bi\s+(?:imagine|guess|suspect|know|wonder\s+(?:if|whether))\s+(?:that\s+)?you(?:'re|\s+are|'ve\s+been|\s+have\s+been|"
             rf"'d\s+be|\s+might\s+be|\s+must\s+be|\s+feel)\s+{INTENS}{EMOTION}\b",
@@ -283,7 +296,8 @@ _RULES: tuple[_Rule, ...] = (
             r"(?:hear|take\s+in|accept|talk\s+about)",
             # normalising: "anyone would be worried", "lots of parents feel the same"
             # ("some people find X helps, some prefer Y" offers options; it is not normalising)
-            r"\b(?:anyone|anybody|(?:most|many|(?:lots|a\s+lot|plenty)\s+of)\s+(?:\w+\s+){0,2}?"
+            r"\b(?:anyone|anybody|everyone|everybody|(?:most|many|so\s+many|(?:lots|a\s+lot|plenty|heaps|loads|tons|"
+            r"a\s+good\s+few|a\s+great\s+many)\s+of)\s+(?:\w+\s+){0,2}?"
             r"(?:people|parents|patients|dads|mums|mothers|fathers|men|women|carers|families))\s+(?:in\s+(?:your|that|this)\s+\w+\s+)?"
             r"(?:would|do|feel|find|worry|struggle|go\s+through|tell\s+(?:us|me)|say|describe)\b",
             r"\bsome\s+(?:\w+\s+)?people\s+(?:in\s+(?:your|that|this)\s+\w+\s+)?(?:feel|worry|struggle)\b",
@@ -298,6 +312,29 @@ _RULES: tuple[_Rule, ...] = (
             r"worrying|distressing|a\s+shock|hard|tough|difficult|isolating|lonely|frustrating|exhausting|"
             r"heartbreaking)\s+(?:when|for|seeing|watching|living|going|to\s+(?:see|watch|hear|live|cope|go|deal))\b",
             r"\bno\s+wonder\s+(?:you|you're|you've|you\s+feel)\b",
+            r"\b(?:you\s+poor\s+(?:thing|love|soul)|poor\s+you|(?:oh,?\s+)?poor\s+thing)\b|"
+            r"\bno(?:\s+one|body)\s+should\s+have\s+to\s+(?:go\s+through|deal\s+with|face|put\s+up\s+with|hear)\b",
+            rf"\b{YOU_RE}\s+(?:definitely\s+|certainly\s+|really\s+)?(?:not|far\s+from)\s+the\s+first\b",
+            # "I'm not surprised you're angry", "it's hardly surprising you feel like that"
+            rf"\b(?:(?:{I_M}|i'd\s+be)\s+not\s+surprised|(?:{IT_S}|{THAT_S})\s+(?:not|hardly|no)\s+surpris(?:ing|e))\b",
+            # "I would be too", "so would I", "me too, in your shoes"
+            r"\bi(?:'d|\s+would)\s+(?:be|feel|have\s+been)\s+(?:\w+\s+)?(?:too|as\s+well)\b|\bso\s+would\s+i\b|"
+            r"\bin\s+your\s+(?:shoes|position|place)\b",
+            # sympathy as an exclamation: "What a horrible way to find out", "How awful for you"
+            r"\bwhat\s+(?:a|an)\s+(?:really\s+|absolutely\s+|truly\s+)?(?:horrible|awful|terrible|rotten|dreadful|"
+            r"horrid|cruel|hard|difficult|tough|rough|frightening|scary|upsetting|stressful|exhausting|sad|"
+            r"miserable|worrying|nightmare|shock|ordeal|strain|lot\s+to)\b",
+            r"\bhow\s+(?:absolutely\s+|really\s+|truly\s+)?(?:awful|horrible|terrible|rotten|dreadful|horrid|"
+            r"frightening|scary|upsetting|heartbreaking|sad|cruel|distressing|stressful|hard|tough|exhausting)\b"
+            r"(?=\s*(?:[.!,;]|$|for\s+(?:you|him|her|them|the\s+\w+|your\s+\w+)|that\b))",
+            # "It's a lot, isn't it", "that's rough", "that's so unfair" (a closing verdict, not
+            # "it's a lot better" or "that's hard to say")
+            rf"\b(?:{IT_S}|{THAT_S}|this\s+is)\s+(?:such\s+|quite\s+|so\s+|really\s+|just\s+|an\s+awful\s+|"
+            r"a\s+horrible\s+|a\s+rotten\s+|very\s+|all\s+)?(?:a\s+lot|so\s+much|too\s+much|hard|tough|rough|awful|horrible|"
+            r"terrible|rotten|unfair|not\s+fair|cruel|heartbreaking|grim|brutal|gutting|hard\s+going|a\s+nightmare|"
+            r"a\s+(?:horrible|awful|terrible|rotten|hard|tough|rough)\s+"
+            r"(?:thing|situation|position|time|way))(?=\s*(?:[.!,;?]|$|isn't|aren't|to\s+(?:carry|deal|cope|take|"
+            r"process|handle|manage|go\s+through|face)|on\s+(?:you|top)|for\s+(?:you|anyone|anybody|one\s+person)))",
             r"\b(?:could|can|might)\s+(?:have\s+)?happen(?:ed)?\s+to\s+(?:anyone|anybody|any\s+of\s+us)\b",
             # "I'd feel the same", "I'd be worried too"
             rf"\bi(?:'d|\s+would)\s+(?:have\s+been|have\s+felt|feel|be)\s+(?:just\s+|exactly\s+)?"
@@ -332,11 +369,13 @@ _RULES: tuple[_Rule, ...] = (
         "respecting",
         (
             # "you've done really well", "you've worked so hard", "you've done the right thing"
-            rf"\b{YOU_VE}\s+(?:done|coped|managed|handled\s+(?:this|it|things)|worked|been\s+doing)\s+"
+            rf"\b{YOU_VE}\s+(?:done|coped|managed|handled\s+(?:this|it|things|him|her|them)|worked|been\s+doing|"
+            r"looked\s+after\s+(?:him|her|them|yourself|\w+)|cared\s+for\s+(?:him|her|them|\w+)|supported\s+(?:him|her|them)|"
+            r"stuck\s+by\s+(?:him|her|them))\s+"
             r"(?:\w+\s+){0,2}?(?:well|brilliantly|amazingly|fantastically|wonderfully|great|"
             r"a\s+(?:great|fantastic|brilliant|good)\s+job|an?\s+(?:amazing|incredible)\s+job|hard|"
             r"the\s+right\s+thing)\b",
-            r"\bwell\s+done\b",
+            r"\bwell\s+done\b|\b(?:fair\s+play|hats\s+off|credit|good\s+on)\s+(?:to\s+)?you\b",
             rf"\b{YOU_VE}\s+(?:really\s+)?(?:stuck\s+with\s+it|kept\s+going|persevered|not\s+given\s+up)\b",
             rf"\b{I_M}\s+(?:really\s+|so\s+|very\s+)?(?:impressed|amazed|struck|proud)\s+(?:by|with|at|of|how)\b",
             r"\bi\s+(?:really\s+|genuinely\s+|truly\s+)?(?:admire|respect)\b",
@@ -406,6 +445,17 @@ _RULES: tuple[_Rule, ...] = (
             r"\bi\s+can\s+promise\s+(?:you\s+)?(?:that\s+)?(?:we|i)\b",
             r"\b(?:not|never)\s+(?:going\s+to\s+|gonna\s+)?give\s+up\s+on\s+you\b|\bwon't\s+give\s+up\s+on\s+you\b",
             rf"\b(?:call|ring|phone|contact)\s+(?:me|us|the\s+ward|the\s+team)\s+(?:any\s*time|and\s+(?:{WE_LL}|{I_LL}))",
+            # availability for the patient's distress, not a symptom: "ring me if it gets too much",
+            # "give me a call whenever you need to talk", "my door's always open"
+            r"\b(?:call|ring|phone|text|contact|give\s+(?:me|us)\s+a\s+(?:call|ring|bell))\s*(?:me|us)?\b[^.;?!]{0,40}?"
+            r"\b(?:if|when|whenever)\s+(?:it|things|everything|it\s+all)\s+(?:gets?|becomes?|feels?)\s+(?:too\s+much|"
+            r"overwhelming|on\s+top\s+of\s+you|a\s+bit\s+much)",
+            r"\b(?:call|ring|phone|text|contact)\s+(?:me|us)\b[^.;?!]{0,30}?\b(?:whenever|if|when)\s+you\s+(?:just\s+)?"
+            r"(?:need|want)\s+(?:to\s+talk|someone|a\s+chat|to\s+chat|support)\b",
+            r"\bmy\s+door(?:'s|\s+is)\s+(?:always\s+)?open\b|\bonly\s+a\s+phone\s+call\s+away\b",
+            rf"\b{WE_LL}\s+(?:get\s+through|figure|work)\s+(?:this|it)(?:\s+out)?\b|\b(?:lean|rely)\s+on\s+(?:us|me)\b|"
+            rf"\b{I_M}\s+(?:always\s+|still\s+)?here\s+(?:if|whenever|when)\s+you\s+(?:need|want)\s+(?:me|to\s+talk|someone)\b|"
+            r"\byou\s+can\s+always\s+(?:talk\s+to|come\s+and\s+talk\s+to|lean\s+on)\s+(?:me|us)\b",
             rf"\bwhatever\s+(?:happens|you\s+(?:decide|choose)|the\s+results?|the\s+\w+\s+(?:shows?|finds?|says?)|"
             rf"they\s+(?:show|find))[^.;?!]{{0,40}}?\b(?:{WE_LL}|{I_LL})\b",
         ),
@@ -431,6 +481,9 @@ _RULES: tuple[_Rule, ...] = (
             r"\bwhat(?:'s|\s+is|\s+has)(?:\s+been)?\s+(?:on|going\s+through)\s+your\s+mind\b",
             r"\bwhat\s+(?:goes|went|is\s+going)\s+through\s+your\s+mind\b",
             r"\bwhat(?:'s|\s+is)\s+(?:upsetting|worrying|bothering|troubling|frightening|scaring)\s+you\b",
+            # "How are you feeling about that?" asks for the reaction to what was just said ("How are
+            # you feeling about the results?" is an open question about a topic)
+            r"\bhow\s+are\s+you\s+feeling\s+about\s+(?:that|this|it|all\s+(?:this|that|of\s+(?:this|that|it)))\s*(?:[?.!]|$)",
         ),
     ),
     # ---- reflection: strong markers (also inside a checking question) ------------------------
@@ -472,6 +525,7 @@ _RULES: tuple[_Rule, ...] = (
             r"you\s+\w+ed|things|it's|it\s+has)\b[^.;!?]{0,80}",
             rf"\b{YOU_RE}\s+(?:finding|struggling|noticing|thinking|not\s+sure|still\s+\w+ing|managing|trying)\b"
             r"[^.;!?]{0,80}",
+            r"\byou(?:'d|\s+would)\s+(?:much\s+|really\s+)?(?:rather|prefer)\b[^.;!?]{0,80}",
         ),
         guards=("sentence_start", "statement"),
     ),
@@ -483,6 +537,7 @@ _RULES: tuple[_Rule, ...] = (
             # "what else?", "anything else you wanted to cover today?", not "anything else, like vitamins"
             r"\b(?:what|anything|something)\s+else\b(?=\s*(?:[?.!;]|$)|\s+(?:you(?:'d|\s+would)|you\s+want|"
             r"(?:that\s+)?you(?:'re|\s+are|\s+were|\s+was)?\s+(?:hoping|wanting|wanted|hoped|planning|keen|needing)|"
+            r"(?:were|are|was)\s+you\s+(?:hoping|wanting|planning|keen|needing)|"
             r"did\s+you|do\s+you|(?:(?:that|which)(?:'s|\s+is|\s+has)?\s+)?(?:(?:is|are|has|have)\s+)?(?:been\s+)?"
             r"(?:there|on\s+your\s+mind|bothering|worrying|troubling|concerning)|(?:that\s+)?you(?:'re|\s+are)\s+(?:worried|concerned)|we\s+(?:should|need)|"
             r"i\s+(?:should|need\s+to)|to\s+(?:talk|discuss|cover|mention|add|raise|bring|go|sort)|as\s+well|"
@@ -510,11 +565,11 @@ _RULES: tuple[_Rule, ...] = (
         (
             r"\b(?:is|would|will)\s+it\s+(?:be\s+)?(?:ok|okay|alright|all\s+right|fine)\s+(?:with\s+you\s+)?"
             r"(?:if|for\s+me|to)\b",
-            r"\b(?:do|would)\s+you\s+mind\s+if\b",
+            r"\b(?:do|would)\s+you\s+mind\s+if\b|(?<!never\s)\bmind\s+if\s+(?:i|we)\b",
             r"\b(?:ok|okay|alright|all\s+right)\s+(?:with\s+you\s+)?(?:if\s+i|for\s+me\s+to)\b",
             r"\bmay\s+i\b",
             r"\b(?:can|could)\s+i\s+(?:just\s+|quickly\s+)?(?:ask|have\s+a\s+(?:look|feel|listen|quick)|examine|"
-            r"check|take|feel|listen|share|tell\s+you|explain|talk|go\s+through|speak|bring|suggest|offer|"
+            r"check(?!\s+(?:that\s+)?i(?:'ve|\s+have)?\s+(?:explained|been\s+clear|got|understood|made))|take|feel|listen|share|tell\s+you|explain|talk|go\s+through|speak|bring|suggest|offer|"
             r"look|pop|show)\b",
             r"\b(?:are|would)\s+you\s+(?:be\s+)?(?:happy|ok|okay|comfortable|alright|all\s+right)\s+"
             r"(?:for\s+me|with\s+me|if\s+i|for\s+(?:us|the))\b",
@@ -557,6 +612,7 @@ _RULES: tuple[_Rule, ...] = (
             r"\b(?:tell|show)\s+me\s+how\s+you(?:'ll|'d|\s+will|\s+would|\s+are\s+going\s+to|'re\s+going\s+to)\s+"
             r"(?:take|use|do|give|manage|inject|draw|put|check|apply)\b",
             r"\bwhat\s+(?:will|would)\s+you\s+do\s+(?:if|when)\b|"
+            r"\b(?:tell|show|explain\s+to)\s+me\s+what\s+you(?:'ll|\s+will|(?:'re|\s+are)\s+going\s+to)\s+do\s+(?:if|when)\b|"
             r"\bwhat\s+(?:are\s+you|you're)\s+going\s+to\s+do\s+(?:if|when)\b",
             r"\bhow\s+(?:will|are)\s+you\s+(?:going\s+to\s+)?(?:take|use)\s+(?:it|them|the|these|this|your)\b",
         ),
@@ -598,6 +654,10 @@ _RULES: tuple[_Rule, ...] = (
             rf"\b(?:{IT_S}|{THAT_S})\s+(?:entirely\s+|completely\s+|totally\s+|really\s+|ultimately\s+)?"
             r"(?:your\s+(?:choice|decision|call)|up\s+to\s+you)",
             r"\b(?:the\s+)?(?:choice|decision)\s+is\s+(?:entirely\s+|completely\s+|ultimately\s+)?(?:yours|up\s+to\s+you)",
+            r"(?:^|[-:,;(]\s*)(?:(?:entirely|completely|totally|really)\s+)?(?:up\s+to\s+you|your\s+call|your\s+choice)\s*"
+            r"(?:[.!);]|$)",
+            r"\bthere(?:'s|\s+is)\s+(?:the|a|an)\s+[^.;?!]{2,60}?,\s*or\s+(?:else\s+)?(?:we|you)\s+(?:just\s+)?"
+            r"(?:keep|wait|leave|hold|stick|watch|carry\s+on|try|go\s+(?:for|with|ahead)|let)\b",
             r"\b(?:choose|pick|decide|choice)\s+between\b|\boption\s+(?:a|b|1|2|one|two)\b",
             r"\b(?:no|isn't\s+a|not\s+a)\s+(?:single\s+)?right\s+(?:answer|choice)\b",
             # "would you prefer a morning or an afternoon appointment?"
@@ -634,6 +694,10 @@ _RULES: tuple[_Rule, ...] = (
             # (not "... or would you prefer I didn't?": the opt-out of asking permission)
             r"\b(?:would|do)\s+you\s+(?:prefer|rather)\b(?!\s+(?:that\s+)?(?:i|we)\s+(?:didn't|did\s+not|don't|not|wasn't))",
             r"\bwould\s+you\s+want\b",
+            # substituted judgement: "Where would he want to be?", "What would your mum have wanted?"
+            r"\b(?:(?:what|where|how|which)\s+(?:\w+\s+)?would\s+(?:he|she|they|your\s+(?:mum|dad|mother|father|wife|"
+            r"husband|partner|son|daughter))\s+(?:have\s+)?want(?:ed)?|would\s+(?:he|she|they)\s+have\s+wanted)\b",
+            r"\b(?:the\s+)?(?:most|more)\s+important\s+(?:thing\s+)?(?:to|for)\s+(?:you|him|her|them)\b",
             r"\bwhich\s+(?:would|do|will)\s+you\s+(?:prefer|choose|want|like|pick)\b",
             r"\bwhich\s+(?:[\w']+\s+){0,4}?(?:feels|seems|sounds|suits|would\s+suit|fits|works|appeals?)\b",
             r"\bwhich\s+(?:one\s+|option\s+)?(?:do|would)\s+you\s+think\b",
@@ -666,8 +730,25 @@ _RULES: tuple[_Rule, ...] = (
         None,
         (
             # "don't worry" -- but not "don't worry if you miss a dose" / "about the form"
-            rf"\b(?:don'?t|do\s+not)\s+(?:you\s+)?worry\b(?!\s*,?\s*(?:if|about\s+(?:the\s+|that\s+|this\s+|your\s+|"
+            rf"\b(?:don'?t|do\s+not)\s+(?:you\s+)?{FRET}\b(?!\s*,?\s*(?:if|about\s+(?:the\s+|that\s+|this\s+|your\s+|"
             rf"a\s+|any\s+)?{ADMIN}\b))",
+            # minimising: "it's a piece of cake", "nothing's going to go wrong", "no need to panic"
+            rf"\b{MINIMISE}\b|\bnothing(?:'s|\s+is)?\s+(?:going\s+to|gonna|will|'ll)\s+(?:go\s+wrong|happen\s+to\s+(?:you|him|her))\b",
+            r"\byou\s+(?:won't|will\s+not)\s+(?:feel|notice)\s+a\s+thing\b",
+            r"\b(?:fit\s+as\s+a\s+fiddle|(?:as\s+)?good\s+as\s+new|fighting\s+fit)\b|"
+            r"\b(?:back\s+on\s+your\s+feet|back\s+to\s+normal|sorted|better)\s+in\s+no\s+time\b",
+            rf"\bnothing\s+to\s+(?:fret|panic|stress|be\s+(?:scared|afraid|frightened|worried|nervous|anxious|concerned))\s+"
+            rf"(?:about|of|over)\b(?!\s+(?:with|about|regarding|re)?\s*(?:the\s+|that\s+|this\s+|your\s+)?{ADMIN}\b)",
+            r"\bi(?:'ve|\s+have)\s+seen\s+(?:hundreds|thousands|loads|lots|plenty|heaps|tons|dozens)\s+of\s+"
+            r"(?:these|this|them|cases|people\s+like\s+you)\b",
+            r"\b(?:it|things|everything)(?:'ll|\s+will|\s+is\s+going\s+to|'s\s+going\s+to)\s+(?:all\s+)?(?:work\s+out|"
+            r"sort\s+itself\s+out|blow\s+over|turn\s+out\s+(?:fine|ok|okay|well|alright))\b",
+            rf"\bno\s+need\s+(?:to|for\s+you\s+to)\s+(?:{FRET}|be\s+(?:concerned|alarmed|nervous))\b|\bstop\s+(?:fretting|panicking|stressing)\b",
+            # "I wouldn't be concerned", "I wouldn't lose any sleep over it"
+            r"\bi\s+(?:wouldn't|wouldnt|would\s+not)\s+(?:be\s+(?:at\s+all\s+|too\s+|that\s+|overly\s+)?(?:concerned|worried|bothered|alarmed)|"
+            r"fret|panic|stress|lose\s+(?:any\s+)?sleep)\b",
+            # "it's probably just hormones", "most likely only a bit of wind"
+            rf"\b(?:probably|most\s+likely|almost\s+certainly|bound\s+to\s+be|i\s+bet\s+(?:it's|it\s+is))\s+(?:just|only)\s+{BENIGN}\b",
             r"\btry\s+(?:not\s+to|and\s+not|to\s+not)\s+worry\b",
             rf"\b{I_M}\s+(?:sure|certain|confident)\s+[^.;?!]{{0,30}}?\b(?:nothing|fine|ok|okay|alright|"
             r"all\s+right|harmless|clear|normal|negative|benign|just\s+\w+)\b",
@@ -693,7 +774,9 @@ _RULES: tuple[_Rule, ...] = (
             r"(?!\s+to\s+do\s+with)",
             r"\b(?:probably|likely)\s+nothing\b|\bnothing\s+(?:serious|sinister)\b",
             # "it's definitely not cancer", "it won't be anything serious", "I doubt it's anything sinister"
-            rf"\b(?:{IT_S}|{THAT_S}|(?:it|this|that)\s+(?:won't|can't|isn't\s+going\s+to)\s+be|i\s+doubt\s+(?:it's|it\s+is|"
+            # ("it's cancer, I'm afraid" is news, not reassurance: after "it's" the "not" is needed)
+            rf"\b(?:(?:{IT_S}|{THAT_S})(?=\s+(?:\w+\s+){{0,2}}not\b)|(?:it|this|that)\s+(?:won't|can't|isn't\s+going\s+to)\s+be|"
+            r"i\s+doubt\s+(?:it's|it\s+is|"
             r"it'll\s+be|that's))\s+(?:definitely\s+|certainly\s+|absolutely\s+|almost\s+certainly\s+|surely\s+|"
             r"most\s+likely\s+)?(?:not\s+)?(?:cancer|anything\s+(?:serious|sinister|bad|nasty|to\s+worry\s+about)|"
             r"(?:a\s+)?(?:tumou?r|stroke|heart\s+attack)|serious|sinister)\b",
@@ -757,8 +840,31 @@ _RULES: tuple[_Rule, ...] = (
             r"\bwhy\s+(?:didn't|did\s+not|didnt|haven't|wouldn't)\s+you\s+(?:just\s+)?(?:come|tell|take|call|"
             r"listen|do|stop|go|see|book|ring|check|say|mention)\b",
             r"\bwhy\s+did\s+you\s+(?:leave|wait|let|ignore|stop)\b",
-            r"\bif\s+you(?:'d|\s+had)\s+(?:just\s+|only\s+|actually\s+)?(?:listened|done\s+what|done\s+as|taken|followed|"
-            r"come\s+in|stopped|bothered|lost|cut|given\s+up|quit|kept|stuck|looked\s+after|watched|cared)\b",
+            r"\bif\s+you(?:'d|\s+had)\s+(?:just\s+|only\s+|actually\s+|bothered\s+to\s+)?(?:listened|done\s+what|done\s+as|taken|followed|"
+            r"come\s+in|stopped|bothered|lost|cut|given\s+up|quit|kept|stuck|looked\s+after|watched|cared|used|"
+            r"turned\s+up|shown\s+up|worn|attended)\b",
+            # blame by counterfactual: "like you were told", "we wouldn't be here"
+            r"\b(?:like|as)\s+you\s+(?:were|'d\s+been|had\s+been|was)\s+(?:told|asked|advised|shown|instructed)\b",
+            r"\b(?:we|you)\s+(?:wouldn't|would\s+not)\s+be\s+(?:here|in\s+this\s+(?:mess|state|situation|position)|"
+            r"having\s+this\s+conversation)\b",
+            # sarcasm: "so Dr Google has made the diagnosis", "read it online, did you?", "let me guess"
+            r"\bwhat\s+did\s+you\s+think\s+was\s+going\s+to\s+happen\b|\bwhat\s+do\s+you\s+want\s+me\s+to\s+do\s+about\s+it\b|"
+            r"\bnot\s+(?:exactly\s+)?rocket\s+science\b|\byou\s+do\s+realis(?:e|ize)\b",
+            r"\byou\s+(?:should|ought\s+to|must|really\s+should)\s+(?:\w+\s+){0,2}?(?:know|understand|have\s+learn(?:ed|t)|"
+            r"be\s+used\s+to)\b[^.;?!]{0,30}?\bby\s+now\b",
+            r"\b(?:dr\.?|doctor)\s+google\b|\blet\s+me\s+guess\b|"
+            r"\b(?:googled|google|the\s+internet|online|facebook|tiktok|youtube)\b[^.;?!]{0,30}?,\s*(?:did|have|do)\s+(?:you|we)\s*\?",
+            r"\boh,?\s+so\s+(?:you|you're|you've|you'd|now|we)\b[^.;?!]{0,50}?\b(?:suddenly|the\s+expert|"
+            r"an\s+expert|a\s+doctor\s+now|know\s+(?:more|better|best))\b",
+            # moralising: "I hope you've learned your lesson", "serves you right"
+            r"\bi\s+hope\s+you(?:'ve|\s+have)?\s+learn(?:ed|t)\b|\blearn(?:ed|t)?\s+your\s+lesson\b|"
+            r"\bthat(?:'ll|\s+will|\s+should)\s+teach\s+you\b|\bserves\s+you\s+right\b|\bnobody\s+(?:made|forced)\s+you\b",
+            # incredulity: "You're not still smoking, surely?", "Surely you knew" (a plain tag question,
+            # "You're not still smoking, are you?", is only closed)
+            r"\byou\b[^.;?!]{0,60}?,\s*surely\s*[?!.]|\bsurely\s+you(?:'ve|'re|'d|\s+(?:know|knew|realise|realize|"
+            r"understand|can\s+see|must|have|are|were|don't|didn't))\b",
+            # labelling by age and circumstance: "Sixteen and pregnant."
+            r"\b(?:(?:thir|four|fif|six|seven)teen|1[3-7])\s+and\s+(?:pregnant|expecting|a\s+(?:mum|mother|dad|father))\b",
         ),
         guards=("not_negated",),
     ),
@@ -875,7 +981,9 @@ _Q_SRC = {
     "need_know": r"(?:i|we)\s+(?:just\s+|really\s+|also\s+|only\s+)?(?:need|want|have|'d\s+like|would\s+like)\s+to\s+"
     r"(?:know|find\s+out)(?:\s+(?:roughly|exactly|approximately|about|a\s+bit|"
     r"a\s+little|more|a\s+bit\s+more|a\s+little\s+more))*\b",
-    "for_me": r"(?:can|could|would|will)\s+you\s+[^?]*\bfor\s+me\s*[?.!]*\s*$",
+    "for_me": r"(?:can|could|would|will)\s+you\s+(?:[^?]*\bfor\s+me\s*[?.!]*\s*$|(?:(?!\s(?:tell|explain|describe|say|remember|"
+    r"recall)\b)[^?])*?\bso\s+(?:that\s+)?(?:i|we)\s+can\s+(?:see|hear|look|check|have\s+a\s+look|get\s+a\s+look|feel|examine|"
+    r"listen)\b)",
     # "I wonder if you could tell me more...": the embedded request inside "wonder if"
     "wonder_could": r"\s*(?:if|whether)\s+you\s+(?:could|can|would|might)\s+",
     "directive": r"(?:tell\s+me\s+(?:about|more|what|how|why|a\s+bit|a\s+little|everything)|describe|"
@@ -898,6 +1006,9 @@ _Q_SRC = {
     "any_pronoun": r"(?:anything|anyone|anybody)\b",
     "conditional": r"(?:should|had|were)\s+(?:you|i|we|they|he|she|it)\b",
     "if_whether": r"\s*(?:if|whether)\b",
+    "exclamation": r"(?:what\s+(?:a|an)\b|how\s+(?:absolutely\s+|really\s+)?(?:awful|horrible|terrible|rotten|dreadful|"
+    r"horrid|frightening|scary|upsetting|heartbreaking|sad|cruel|distressing|stressful|lovely|wonderful|brilliant|"
+    r"exciting|strange|odd|annoying|frustrating)\b(?!\s+(?:is|was|are|were|has|does|did|do|would|will)\b))",
 }
 
 
@@ -908,7 +1019,7 @@ def _compiled() -> dict[str, object]:
     return {
         # Rule patterns are written in lower case and run on a lower-cased copy of the text, which
         # is much faster than IGNORECASE; _rules_ignorecase() covers text whose length lower() changes.
-        "rules": [(r, re.compile("|".join(f"(?:{p})" for p in r.patterns))) for r in _RULES],
+        "rules": [(r, re.compile(_join(r.patterns))) for r in _RULES],
         "q": {k: re.compile(v, flags) for k, v in _Q_SRC.items()},
         "lead": re.compile(_LEAD, flags),
         "checking": re.compile(
@@ -955,6 +1066,13 @@ def _compiled() -> dict[str, object]:
             r"(?:that|which|where|who|in|of|for|caused|when|affecting)\b",
             flags,
         ),
+        "asks_meaning_before": re.compile(
+            r"\b(?:what|know\s+what|remember\s+what)\s+(?:an?\s+|the\s+|the\s+word\s+|the\s+term\s+)?[\"']?$",
+            flags,
+        ),
+        "asks_meaning_after": re.compile(
+            r"^[\"']?(?:\s+[\w']+){0,4}?\s+(?:means|stands\s+for|is)\b", flags
+        ),
         "explained_next": re.compile(
             r"^\s*(?:that's|that\s+is|this\s+is|it's|it\s+is)\s+(?:a|an|the|where|when|how)\b|"
             r"^\s*(?:that|this|it)\s+(?:just\s+)?means\b",
@@ -972,9 +1090,53 @@ def _compiled() -> dict[str, object]:
 @cache
 def _rules_ignorecase() -> list[tuple[_Rule, re.Pattern[str]]]:
     """The rules for the rare text whose lower-cased copy has another length ("\u0130")."""
-    return [
-        (r, re.compile("|".join(f"(?:{p})" for p in r.patterns), re.IGNORECASE)) for r in _RULES
-    ]
+    return [(r, re.compile(_join(r.patterns), re.IGNORECASE)) for r in _RULES]
+
+
+def _top_level_alternatives(pattern: str) -> list[str]:
+    """A pattern split at its top-level ``|`` (not inside groups or character classes)."""
+    parts, depth, in_class, start, i = [], 0, False, 0, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            if pattern[i + 1 : i + 2] == "]":
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _join(patterns: tuple[str, ...]) -> str:
+    """One regex for a rule's alternatives, in order. Consecutive alternatives that all start
+    at a word boundary share one leading ``\\b``, so positions inside a word are rejected at
+    once (same matches, about a third faster on typical text)."""
+    groups: list[list[str]] = []
+    for p in patterns:
+        bounded = all(alt.startswith(r"\b") for alt in _top_level_alternatives(p))
+        if bounded and groups and groups[-1][0] == "b":
+            groups[-1].append(p)
+        else:
+            groups.append(["b" if bounded else "", p])
+    out = []
+    for kind, *ps in groups:
+        if kind == "b":
+            out.append(r"\b(?:" + "|".join(f"(?:{p})" for p in ps) + ")")
+        else:
+            out.extend(f"(?:{p})" for p in ps)
+    return "|".join(out)
 
 
 # =============================================================================================
@@ -1002,6 +1164,39 @@ def _jargon_re(ignorecase: bool = True) -> re.Pattern[str]:
     terms = sorted(jargon_lexicon(), key=len, reverse=True)
     body = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in terms)
     return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.IGNORECASE if ignorecase else 0)
+
+
+# Ward shorthand: an abbreviation in capitals ("SOB on exertion", "an LP", "ARDS") that is not in
+# the lexicon is jargon too, unless patients know it (below) or the whole text is in capitals.
+_ABBREV = re.compile(r"(?<![\w&'-])[A-Z][A-Z0-9&]{1,5}(?:s|'s)?(?![\w&'-])")
+_EVERYDAY_CAPS = frozenset(
+    # everyday abbreviations and tests (the lexicon's convention: ECG, MRI and X-ray are known;
+    # routine blood-test panels are named tests too: "your LFTs are a bit off")
+    "FBC U&E U&ES LFT LFTS TFT TFTS CRP ESR CXR ABG VBG BM BMS "
+    "ECG EKG MRI CT PET GP GPS NHS AE A&E ER ED ICU ITU HDU ENT OT PT IV BP BMI HIV AIDS COVID DNA "
+    "ADHD OCD PTSD IBS IVF IUD HRT UTI STI STD TB MS ME CF CPR OK UK US USA EU TV PC ID PIN SMS "
+    "AM PM ASAP FYI AKA DVLA DWP NI NHS111 CBT ABC ABCD DIY RIP VIP "
+    # English words written in capitals for emphasis
+    "NOT NO NEVER ALWAYS DO DON'T MUST ALL ANY NOW VERY REALLY STOP YES PLEASE ONLY EVERY TODAY "
+    "BEFORE AFTER AND OR IF YOU I ME WE IT IS ARE THE A AN TO OF AT IN ON UP".split()
+)
+_SHOUTED = re.compile(r"\b[A-Z]{2,}\b")
+_WORD = re.compile(r"\b[A-Za-z]{2,}\b")
+
+
+def _abbreviations(norm: str) -> list[re.Match[str]]:
+    """Capitalised abbreviations patients are unlikely to know, unless the text is shouted."""
+    if len(_SHOUTED.findall(norm)) * 2 > len(_WORD.findall(norm)):
+        return []  # "YOU SHOULD HAVE KNOWN BETTER": capitals for emphasis
+    out = []
+    for m in _ABBREV.finditer(norm):
+        word = m.group()
+        core = word[:-2] if word.endswith("'s") else word
+        if core in _EVERYDAY_CAPS or core.rstrip("s") in _EVERYDAY_CAPS:
+            continue
+        if sum(ch.isupper() for ch in core) >= 2:
+            out.append(m)
+    return out
 
 
 # =============================================================================================
@@ -1126,6 +1321,8 @@ def _classify_clause(clause: str, has_qmark: bool, first: bool) -> str | None:
         return "open_question"
     if not has_qmark and not first:
         return None
+    if not has_qmark and q["exclamation"].match(clause):
+        return None  # "What a horrible way to find out." exclaims; it asks nothing
     for key, code in (("closed_wh", "closed_question"), ("open_wh", "open_question")):
         m = q[key].match(clause)
         if m:
@@ -1177,8 +1374,10 @@ def _jargon(
     """
     c = _compiled()
     lexicon = jargon_lexicon()
-    matches = _jargon_re(False).finditer(lower) if lower else _jargon_re().finditer(norm)
-    for m in matches:
+    matches = list(_jargon_re(False).finditer(lower) if lower else _jargon_re().finditer(norm))
+    listed = {m.start() for m in matches}
+    matches += [m for m in _abbreviations(norm) if m.start() not in listed]
+    for m in sorted(matches, key=lambda m: m.start()):
         i = _sentence_at(sentences, m.start())
         sent = sentences[i]
         after = norm[m.end() : sent.end]
@@ -1187,6 +1386,8 @@ def _jargon(
         explained = (
             c["explained_after"].search(after)
             or c["explained_before"].search(before)
+            # "Could you explain back what nil by mouth means?" asks about the term itself
+            or (c["asks_meaning_before"].search(before) and c["asks_meaning_after"].search(after))
             or (gloss and gloss.lower() in sent.text.lower())
             or (i + 1 < len(sentences) and c["explained_next"].search(sentences[i + 1].text))
         )
