@@ -12,7 +12,10 @@ import pytest
 pytest.importorskip("ipywidgets")
 
 from trustkit import work  # noqa: E402
-from trustkit.bank import get_item  # noqa: E402
+from trustkit.bank import (
+    get_item,  # noqa: E402
+    rating_sets,  # noqa: E402
+)
 from trustkit.debrief import patient_care, self_vs_patient_gap  # noqa: E402
 from trustkit.engine import Encounter  # noqa: E402
 from trustkit.errors import TrustkitError  # noqa: E402
@@ -26,7 +29,6 @@ from trustkit.widgets import (  # noqa: E402
     RolePlay,
     SelfRating,
 )
-from trustkit.widgets.rating import rating_sets  # noqa: E402
 
 STATIN = Path(__file__).resolve().parent.parent / "trustkit/data/examples/statin-talk.yaml"
 

@@ -210,8 +210,7 @@ def test_graded_and_lesson_replies_are_not_discussion_items() -> None:
     """Grading a learner against a reply the panel itself disputes would be unfair."""
     import re
 
-    from trustkit.bank import get_item
-    from trustkit.widgets.rating import rating_sets
+    from trustkit.bank import get_item, rating_sets
 
     root = Path(__file__).resolve().parent.parent
     graded = set()

@@ -22,6 +22,7 @@ Krippendorff's ordinal alpha) so learners can see how far even the reference rat
 from __future__ import annotations
 
 import statistics
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -195,6 +196,60 @@ def get_item(item_id: str) -> BankItem:
         if item.id == item_id:
             return item
     raise TrustkitError(f"there is no reply with the id '{item_id}' in the response bank.")
+
+
+@cache
+def rating_sets() -> dict[str, list[str]]:
+    """The named sets of bank replies in ``trustkit/data/rating_sets.yaml`` (empty if none).
+
+    A broken file, or a set naming a reply the bank does not hold, is one :class:`TrustkitError`
+    sentence naming the file.
+    """
+    import yaml
+
+    source = "trustkit/data/rating_sets.yaml"
+    resource = data_path("rating_sets.yaml")
+    if not resource.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(resource.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise TrustkitError(f"{source}: not valid YAML ({exc}).") from None
+    if not isinstance(data, dict) or not all(
+        isinstance(v, list) and all(isinstance(i, str) for i in v) for v in data.values()
+    ):
+        raise TrustkitError(f"{source}: expected set names, each with a list of reply ids.")
+    known = {i.id for i in _load()[1]}
+    for name, ids in data.items():
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise TrustkitError(
+                f"{source}: set '{name}' names {', '.join(unknown)}, not in the bank."
+            )
+    return {str(k): list(v) for k, v in data.items()}
+
+
+def paired_ratings(
+    ratings: Mapping[str, Any], name: str = "quality", only: Iterable[str] | None = None
+) -> tuple[dict[str, float], dict[str, float]]:
+    """A learner's saved ratings (``{item id: {"quality": q, ...}}``) next to the panel's.
+
+    Returns ``(learner, reference)``, two dicts over the same item ids: bank items with a
+    reference for ``name`` that the learner gave a number; ``only`` (e.g. the revealed ids)
+    restricts the items further. Anything else in ``ratings`` is ignored, never an error.
+    """
+    reference = {i.id: i.reference.get(name) for i in _load()[1]}
+    wanted = None if only is None else set(only)
+    learner: dict[str, float] = {}
+    ref: dict[str, float] = {}
+    for item_id, given in ratings.items():
+        value = given.get(name) if isinstance(given, dict) else None
+        panel = reference.get(item_id)
+        if wanted is not None and item_id not in wanted:
+            continue
+        if isinstance(value, int | float) and not isinstance(value, bool) and panel is not None:
+            learner[item_id], ref[item_id] = float(value), float(panel)
+    return learner, ref
 
 
 def panel_agreement() -> dict[str, Any]:

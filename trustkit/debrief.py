@@ -324,7 +324,12 @@ def self_vs_patient_gap(encounter: Encounter, self_responses: dict[str, Any]) ->
     out = self_vs_patient(self_responses, theirs)
     inst = load_instrument("care")
     rows = [(i.id, i.text, self_responses.get(i.id), theirs[i.id]) for i in inst.items]
-    rows.sort(key=lambda r: -abs((r[2] if isinstance(r[2], int | float) else r[3]) - r[3]))
+
+    def gap(row: tuple[str, str, Any, int]) -> float:  # an unanswered (N/A) item: no gap
+        mine = row[2]
+        return abs(mine - row[3]) if isinstance(mine, int | float) else 0.0
+
+    rows.sort(key=gap, reverse=True)
     out["patient_responses"] = theirs
     out["items"] = rows
     return out

@@ -93,18 +93,14 @@ def load_example_file(path: str | Path) -> ExampleEncounter:
 
 def parse_example(raw_bytes: bytes, source: str, expected_id: str) -> ExampleEncounter:
     """Validate an example's YAML; every problem is one ``FILE:LINE: ...`` sentence."""
-    from trustkit.instruments import load_instrument, validate_yaml
-    from trustkit.scenario import read_yaml
+    from trustkit.instruments import load_instrument, validate_located
+    from trustkit.scenario import line_for
 
-    raw = validate_yaml(raw_bytes, source, _RawExample)
+    raw, lines = validate_located(raw_bytes, source, _RawExample)
     assert isinstance(raw, _RawExample)
-    _, lines = read_yaml(raw_bytes, source)
 
     def where(*loc: str) -> int:
-        for cut in range(len(loc), -1, -1):
-            if tuple(loc[:cut]) in lines:
-                return lines[tuple(loc[:cut])]
-        return 1
+        return line_for(lines, loc)
 
     if raw.id != expected_id:
         raise TrustkitError(f"{source}:{where('id')}: the id '{raw.id}' does not match the file.")

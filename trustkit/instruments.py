@@ -155,23 +155,22 @@ class Instrument(_Model):
 # =============================================================================================
 # Loading
 # =============================================================================================
-def _locate(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int:
-    for cut in range(len(loc), -1, -1):
-        line = lines.get(tuple(loc[:cut]))
-        if line is not None:
-            return line
-    return 1
-
-
 def validate_yaml(raw: bytes, source: str, model: type[BaseModel]) -> BaseModel:
     """Parse YAML bytes and validate them as ``model``; every problem is one ``FILE:LINE`` line."""
-    from trustkit.scenario import read_yaml
+    return validate_located(raw, source, model)[0]
+
+
+def validate_located(
+    raw: bytes, source: str, model: type[BaseModel]
+) -> tuple[BaseModel, dict[tuple[Any, ...], int]]:
+    """:func:`validate_yaml`, also returning the key-path -> line map for later checks."""
+    from trustkit.scenario import line_for, read_yaml
 
     data, lines = read_yaml(raw, source)
     if not isinstance(data, dict):
         raise TrustkitError(f"{source}:1: the file must be a YAML mapping (key: value pairs).")
     try:
-        return model.model_validate(data)
+        return model.model_validate(data), lines
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         loc = tuple(err["loc"])
@@ -183,7 +182,7 @@ def validate_yaml(raw: bytes, source: str, model: type[BaseModel]) -> BaseModel:
         else:
             text = str(err["msg"]).removeprefix("Value error, ")
             msg = f"'{where}': {text[0].lower() + text[1:]}."
-        raise TrustkitError(f"{source}:{_locate(lines, loc)}: {msg}") from None
+        raise TrustkitError(f"{source}:{line_for(lines, loc)}: {msg}") from None
 
 
 def list_instruments() -> list[str]:

@@ -334,10 +334,11 @@ class Located:
     lines: dict[tuple[Any, ...], int]
 
     def line_of(self, *path: Any) -> int:
-        return _line_for(self.lines, path)
+        return line_for(self.lines, path)
 
 
-def _line_for(lines: dict[tuple[Any, ...], int], path: tuple[Any, ...]) -> int:
+def line_for(lines: dict[tuple[Any, ...], int], path: tuple[Any, ...]) -> int:
+    """The line of key path ``path`` (or of its nearest parent that has one) in a YAML file."""
     for cut in range(len(path), -1, -1):
         line = lines.get(tuple(path[:cut]))
         if line is not None:
@@ -461,7 +462,7 @@ def iter_validation_problems(
         found = []
         for err in exc.errors(include_url=False):
             loc = tuple(err["loc"])
-            line = _line_for(lines, loc)
+            line = line_for(lines, loc)
             found.append((line, f"{source}:{line}: {_describe(err)}"))
         yield from sorted(found)
 

@@ -94,22 +94,11 @@ def _collect_work(folder: Path, student: str, data: ClassData) -> None:
 
 def _rating_diffs(saved: dict[str, Any]) -> list[float]:
     """Learner minus reference quality ratings, for the bank items the student rated."""
-    try:
-        from trustkit.bank import load_bank
-    except ImportError:
-        return []
-    reference: dict[str, float] = {}
-    for item in load_bank():
-        ref = getattr(item, "reference", None)
-        value = ref.get("quality") if isinstance(ref, dict) else getattr(ref, "quality", None)
-        if value is not None:
-            reference[item.id] = float(value)
-    diffs = []
-    for item_id, given in (saved.get("ratings") or {}).items():
-        q = given.get("quality") if isinstance(given, dict) else None
-        if isinstance(q, int | float) and item_id in reference:
-            diffs.append(float(q) - reference[item_id])
-    return diffs
+    from trustkit.bank import paired_ratings
+
+    ratings = saved.get("ratings")
+    learner, reference = paired_ratings(ratings if isinstance(ratings, dict) else {})
+    return [learner[i] - reference[i] for i in learner]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -112,39 +112,33 @@ class CalibrationView(w.VBox):
         self.what = what
         self.refresh()
 
-    def _pairs(self) -> tuple[dict[str, float], dict[str, float], dict[str, Any]]:
-        from trustkit.bank import load_bank
+    def _pairs(self) -> tuple[dict[str, float], dict[str, float]]:
+        """The revealed ratings and the panel's, paired (only revealed ratings are final)."""
+        from trustkit.bank import paired_ratings
 
         loaded = work.peek(self.key, "ratings")
         if loaded.data is None:
             if loaded.message and "missing" not in loaded.message:
                 self.message.value = problem(f"Your saved ratings {loaded.message}")
-            return {}, {}, {}
-        data = loaded.data
-        ratings = data.get("ratings") if isinstance(data.get("ratings"), dict) else {}
-        revealed = [str(r) for r in data.get("revealed") or [] if isinstance(r, str)]
-        bank = {i.id: i for i in load_bank()}
-        learner: dict[str, float] = {}
-        reference: dict[str, float] = {}
-        for item_id in revealed:
-            mine = ratings.get(item_id)
-            item = bank.get(item_id)
-            if not isinstance(mine, dict) or item is None:
-                continue
-            v, ref = mine.get(self.what), item.reference.get(self.what)
-            if isinstance(v, int | float) and not isinstance(v, bool) and ref is not None:
-                learner[item_id], reference[item_id] = float(v), float(ref)
-        return learner, reference, bank
+            return {}, {}
+        ratings = loaded.data.get("ratings")
+        revealed = loaded.data.get("revealed")
+        return paired_ratings(
+            ratings if isinstance(ratings, dict) else {},
+            self.what,
+            only=[r for r in revealed if isinstance(r, str)] if isinstance(revealed, list) else [],
+        )
 
     def refresh(self) -> None:
         """Recompute from the saved ratings (only replies whose reference has been revealed)."""
+        from trustkit.bank import get_item
         from trustkit.calibration import compare, interpret_icc
 
         self.message.value = ""
         self.comparison = None
         self.figures.children = ()
         try:
-            learner, reference, bank = self._pairs()
+            learner, reference = self._pairs()
         except TrustkitError as exc:
             self.summary.value = ""
             self.message.value = problem(str(exc))
@@ -169,12 +163,10 @@ class CalibrationView(w.VBox):
             agreement = "ICC not defined (your ratings or the panel's do not vary)"
         rows = []
         for g in c.furthest:
-            item = bank.get(g.item)
-            reply = esc(getattr(item, "reply", "")) if item else ""
-            why = esc(getattr(item, "note", "")) if item else ""
+            item = get_item(g.item)
             rows.append(
                 f"<li><b>{esc(g.item)}</b>: you {g.learner:g}, panel {g.reference:g} - "
-                f"<i>“{reply}”</i><br><small>Panel: {why}</small></li>"
+                f"<i>“{esc(item.reply)}”</i><br><small>Panel: {esc(item.note)}</small></li>"
             )
         furthest = (
             "<p><b>Furthest apart:</b></p><ul>" + "".join(rows) + "</ul>"

@@ -65,88 +65,35 @@ class RatingItem:
     codes: list[str] = field(default_factory=list)  # own turns: how the analyzer coded them
 
 
-def _get(obj: Any, *names: str, default: Any = None) -> Any:
-    for name in names:
-        value = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
-        if value is not None:
-            return value
-    return default
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, list | tuple) and value:  # several raters: their mean
-        nums = [float(v) for v in value if isinstance(v, int | float)]
-        return sum(nums) / len(nums) if nums else None
-    return _number(_get(value, "mean", "value", "median"))
-
-
 def from_bank_item(item: Any) -> RatingItem:
-    """Adapt an item of :func:`trustkit.bank.load_bank` to what the panel shows."""
-    ref = _get(item, "reference", "reference_ratings", default={}) or {}
-    quality = _number(_get(ref, "quality"))
-    empathy = _number(_get(ref, "empathy_level", "empathy"))
-    opportunity = _get(item, "opportunity", "empathic_opportunity", "cue", default=None)
+    """Adapt a :class:`trustkit.bank.BankItem` to what the panel shows."""
+    empathy = item.reference.get("empathy_level")
     return RatingItem(
-        id=str(_get(item, "id")),
-        patient=str(_get(item, "patient", "patient_line", "prompt", default="")),
-        reply=str(_get(item, "reply", "response", "clinician", "text", default="")),
-        context=str(_get(item, "context", "setting", default="") or ""),
-        reference={"quality": quality, "empathy_level": empathy},
-        opportunity=bool(opportunity) or empathy is not None,
-        rationale=str(
-            _get(ref, "rationale", "note", default="") or _get(item, "rationale", default="") or ""
-        ),
+        id=item.id,
+        patient=item.patient,
+        reply=item.reply,
+        context=item.context,
+        reference={"quality": item.reference.get("quality"), "empathy_level": empathy},
+        opportunity=empathy is not None,
+        rationale=item.note,
     )
 
 
 def _bank(item_ids: list[str] | None, set_name: str, n: int) -> tuple[list[RatingItem], str | None]:
+    from trustkit.bank import load_bank, rating_sets
+
     try:
-        from trustkit.bank import load_bank
-    except ImportError:
-        return [], "the response bank is not available in this installation yet."
-    try:
-        bank = list(load_bank())
+        bank = load_bank()
+        named = None if item_ids else rating_sets().get(set_name)
     except TrustkitError as exc:
         return [], str(exc)
-    if item_ids:
-        by_id = {str(_get(i, "id")): i for i in bank}
-        missing = [i for i in item_ids if i not in by_id]
-        chosen = [by_id[i] for i in item_ids if i in by_id]
-        msg = f"no reply with the id(s) {', '.join(missing)} in the bank." if missing else None
-        return [from_bank_item(i) for i in chosen], msg
-    try:
-        named = rating_sets().get(set_name)
-    except TrustkitError as exc:
-        return [], str(exc)
-    if named:
-        return _bank(named, set_name, n)
-    return [from_bank_item(i) for i in bank[: max(1, n)]], None
-
-
-def rating_sets() -> dict[str, list[str]]:
-    """The named sets of bank replies in ``trustkit/data/rating_sets.yaml`` (empty if none)."""
-    import yaml
-
-    from trustkit._resources import data_path
-
-    resource = data_path("rating_sets.yaml")
-    if not resource.is_file():
-        return {}
-    try:
-        data = yaml.safe_load(resource.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise TrustkitError(f"trustkit/data/rating_sets.yaml: not valid YAML ({exc}).") from None
-    if not isinstance(data, dict) or not all(
-        isinstance(v, list) and all(isinstance(i, str) for i in v) for v in data.values()
-    ):
-        raise TrustkitError(
-            "trustkit/data/rating_sets.yaml: expected set names, each with a list of reply ids."
-        )
-    return {str(k): list(v) for k, v in data.items()}
+    item_ids = item_ids or named
+    if not item_ids:
+        return [from_bank_item(i) for i in bank[: max(1, n)]], None
+    by_id = {i.id: i for i in bank}
+    missing = [i for i in item_ids if i not in by_id]
+    msg = f"no reply with the id(s) {', '.join(missing)} in the bank." if missing else None
+    return [from_bank_item(by_id[i]) for i in item_ids if i in by_id], msg
 
 
 def _empathy_levels() -> dict[int, str]:
@@ -432,10 +379,9 @@ class RatingPanel(w.VBox):
         finally:
             self._quiet = False
         self.empathy_box.layout.display = None if item.opportunity else "none"
-        final = item.id in self.revealed
-        self.quality.disabled = self.empathy.disabled = final
-        self.reveal_button.disabled = final
-        self.result.value = self._result_html(item) if item.id in self.revealed else ""
+        final = item.id in self.revealed  # a revealed rating can no longer change
+        self.quality.disabled = self.empathy.disabled = self.reveal_button.disabled = final
+        self.result.value = self._result_html(item) if final else ""
 
     def work_data(self) -> dict[str, Any]:
         return {"ratings": self.ratings, "revealed": self.revealed}
