@@ -66,11 +66,12 @@ EXTRA_CODES: tuple[str, ...] = (
     "greeting",
     "closing",
     "explain",
+    "disrespect",
 )
 """Lightweight extra codes: used for matching authored options, not in the benchmark."""
 
 NEGATIVE: frozenset[str] = frozenset(
-    {"jargon", "premature_reassurance", "judgmental", "dismissive"}
+    {"jargon", "premature_reassurance", "judgmental", "dismissive", "disrespect"}
 )
 """Codes that harm trust; they weigh more in :func:`match_score`."""
 
@@ -1396,6 +1397,60 @@ def _jargon(
     return None
 
 
+# =============================================================================================
+# Disrespect: insults, mockery, contempt and profanity aimed at the patient. Recognised even
+# when mixed with kind words ("That sounds exhausting. Stop moaning, you fat drunk.").
+# =============================================================================================
+_INSULT_NOUN = (
+    r"idiot|moron|imbecile|fool|loser|liar|junkie|druggie|drunk|drunkard|alky|alkie|slob|pig|"
+    r"cow|whinger|whiner|cry-?baby|wimp|coward|freak|weirdo|retard|bitch|bastard|prick|twat|"
+    r"dickhead|arsehole|asshole|hypochondriac|attention[- ]seeker|drama\s+queen|"
+    r"time[- ]?waster|waste\s+of\s+(?:space|time|oxygen)|nutter|psycho|lunatic|baby"
+)
+_INSULT_ADJ = (
+    r"stupid|dumb|thick|pathetic|useless|lazy|fat|disgusting|hopeless|worthless|crazy|"
+    r"hysterical|mental|spineless|gross|ugly|selfish"
+)
+_DISRESPECT_RE = re.compile(
+    r"\byou(?:'re|re|\s+are)?\s+(?:(?:such|so|a|an|just|being|really|completely|totally|"
+    r"utterly|a\s+bit|bloody|fucking|stupid|silly|old|little|big|total|complete|fat|lazy|"
+    r"useless|pathetic|dirty)\s+)*(?:" + _INSULT_NOUN + "|" + _INSULT_ADJ + r")\b"
+    r"|\b(?:stupid|fat|lazy|pathetic|useless|silly|dirty|bloody|fucking)\s+(?:"
+    + _INSULT_NOUN
+    + r"|man|woman|girl|boy|cow|old\s+(?:man|woman))\b"
+    r"|\bwhat\s+an?\s+(?:" + _INSULT_NOUN + "|" + _INSULT_ADJ + r")\b"
+    r"|\b(?:fuck\w*|f\*+k\w*|shit\w*|bullshit|bollocks|wtf|stfu)\b"
+    r"|\b(?:piss|sod|bugger|clear)\s+off\b"
+    r"|\bshut\s+(?:up|it|your\s+(?:mouth|face))\b"
+    r"|\bstop\s+(?:your\s+)?(?:moaning|whining|whingeing|whinging|crying|complaining|"
+    r"snivel+ing|bleating|wailing|being\s+(?:such\s+)?(?:a\s+)?(?:baby|drama\s+queen|"
+    r"dramatic|pathetic|ridiculous|stupid|silly|hysterical|a\s+wimp))\b"
+    r"|\b(?:man|grow|toughen|woman)\s+up\b|\bget\s+over\s+it\b|\bsuck\s+it\s+up\b"
+    r"|\bpull\s+yourself\s+together\b|\b(?:nobody|no\s+one|who)\s+cares\b"
+    r"|\b(?:i|we)\s+(?:really\s+)?(?:do\s+not|don't|dont)\s+(?:really\s+)?care\b"
+    r"(?!\s+(?:which|whether|if\s+you\s+(?:choose|pick|decide)|what\s+you\s+(?:choose|"
+    r"pick|decide)))"
+    r"|\bnot\s+my\s+problem\b|\bcry\s+me\s+a\s+river\b|\bboo[\s-]?hoo\b"
+    r"|\bserves\s+you\s+right\b|\byou\s+deserved?\s+(?:it|this|that)\b"
+    r"|\b(?:get\s+out|go\s+away)\s*(?:[.!]|$)|\bjust\s+deal\s+with\s+it\b"
+    r"|\bthat'?s\s+(?:pathetic|ridiculous|stupid|rubbish)\b",
+    re.IGNORECASE,
+)
+
+
+_PERFECT_BEFORE = re.compile(r"(?:\bhave|\bhas|\bhad|'ve|\bever)\s*$", re.IGNORECASE)
+
+
+def _disrespect(text: str) -> tuple[int, int] | None:
+    for m in _DISRESPECT_RE.finditer(text):
+        words = m.group(0).lower().split()
+        if words[-1].startswith("drunk") and words[-1] == "drunk" and len(words) == 2:
+            if _PERFECT_BEFORE.search(text[: m.start()]):
+                continue  # "Have you drunk any alcohol?" asks; it does not insult
+        return m.start(), m.end()
+    return None
+
+
 def analyze(text: str) -> Analysis:
     """Label one clinician utterance with communication codes, each with its evidence.
 
@@ -1480,6 +1535,9 @@ def analyze(text: str) -> Analysis:
     span = _jargon(norm, sentences, lower)
     if span:
         found.append((span[0], span[1], "jargon", None))
+    span = _disrespect(norm)
+    if span:
+        found.append((span[0], span[1], "disrespect", None))
 
     seen: set[tuple[str, str | None]] = set()
     codes: list[Code] = []
@@ -1518,6 +1576,7 @@ _PHRASE = {
     "greeting": "greet the patient",
     "closing": "close the visit",
     "explain": "explain in plain words",
+    "disrespect": "is insulting or contemptuous",
 }
 _KNOWN = frozenset(CODES) | frozenset(EXTRA_CODES)
 # Option skills that the analyzer reads as one of its own codes.

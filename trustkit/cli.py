@@ -102,7 +102,7 @@ def cmd_play(args: argparse.Namespace) -> int:
     from trustkit.debrief import debrief
     from trustkit.engine import Encounter
 
-    enc = Encounter(args.scenario, seed=args.seed)
+    enc = Encounter(args.scenario, seed=args.seed, mode=args.mode)
     if args.choices is not None:
         for i, choice in enumerate(_parse_choices(args.choices), start=1):
             if enc.finished:
@@ -140,21 +140,28 @@ def _play_interactive(enc, args: argparse.Namespace) -> int:
     sc = enc.scenario
     p = sc.patient
     print(f"{sc.title}\n{p.name}, {p.age}, {p.setting}: {p.reason_for_visit}\n")
-    print("Type an option's number, or type your own reply. 'u' undoes, 'q' quits.\n")
+    if enc.mode == "practice":
+        print("Type an option's number, or type your own reply. 'u' undoes, 'q' quits.\n")
+    else:
+        print("Assessment: type an option's number or your own reply; no undo. 'q' quits.\n")
     print(f"{p.name}: {enc.patient_line}")
     while not enc.finished:
         if args.thoughts and enc.thought:
             print(f"  (thinks: {enc.thought})")
         for i, opt in enumerate(enc.options, start=1):
             print(f"  {i}. {opt.text}")
+        prompt = f"[trust {enc.overall_trust:.0f}] > " if enc.mode == "practice" else "> "
         try:
-            raw = input(f"[trust {enc.overall_trust:.0f}] > ").strip()
+            raw = input(prompt).strip()
         except EOFError:
             print()
             break
         if raw.lower() in {"q", "quit", "exit"}:
             break
         if raw.lower() in {"u", "undo"}:
+            if enc.mode != "practice":
+                print("There is no undo in an assessment.")
+                continue
             if enc.undo() is None:
                 print("Nothing to undo.")
             print(f"{p.name}: {enc.patient_line}")
@@ -164,7 +171,15 @@ def _play_interactive(enc, args: argparse.Namespace) -> int:
                 turn = enc.step(int(raw) - 1)
             else:
                 turn = enc.say(raw)
-                print(f"  (understood as option: {turn.option})")
+                if turn.kind == "option":
+                    print(f"  (understood as option: {turn.option})")
+                elif turn.kind == "disrespect":
+                    print(f'  (heard as disrespect: "{turn.evidence}"; the patient will remember)')
+                else:
+                    print(
+                        f"  (not taken up: {enc.scenario.patient.name} did not hear a reply "
+                        "to what they said)"
+                    )
         except AmbiguousReply as exc:
             print("Your reply fits several options equally well:")
             for opt in exc.interpretation.tied:
@@ -174,8 +189,10 @@ def _play_interactive(enc, args: argparse.Namespace) -> int:
         except TrustkitError as exc:
             print(exc)
             continue
-        delta = turn.overall_after - turn.overall_before
-        print(f"  (trust {delta:+.1f})")
+        if enc.mode == "practice":
+            delta = turn.overall_after - turn.overall_before
+            print(f"  (trust {delta:+.1f})")
+        print(f"  ({turn.reaction})")
         print(f"{p.name}: {turn.patient_reply}")
     print()
     print(debrief(enc).to_text())
@@ -183,6 +200,19 @@ def _play_interactive(enc, args: argparse.Namespace) -> int:
         _write_json(args.output, enc.transcript())
         print(f"Transcript saved to {args.output}")
     return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from trustkit.audit import audit
+
+    seeds = tuple(range(1, args.seeds + 1))
+    crit = ("exercise", "default") if args.criteria == "both" else (args.criteria,)
+    result = audit(args.scenario or None, seeds=seeds, criteria_sets=crit)
+    if args.json:
+        _print_json(result.to_dict())
+    else:
+        print(result.to_text())
+    return 1 if result.failures() else 0
 
 
 def read_json_file(path: str, max_bytes: int = MAX_TRANSCRIPT_BYTES) -> object:
@@ -336,8 +366,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="with --choices: print transcript+debrief")
     p.add_argument("--seed", type=int, default=0, help="seed for the patient's wording (0)")
     p.add_argument("--thoughts", action="store_true", help="show what the patient thinks")
+    p.add_argument(
+        "--mode",
+        choices=("practice", "assessment"),
+        default="practice",
+        help="practice (trust numbers, undo) or assessment (neither) (practice)",
+    )
     p.add_argument("-o", "--output", metavar="FILE.json", help="save the transcript to a file")
     p.set_defaults(func=cmd_play)
+
+    p = sub.add_parser(
+        "audit",
+        help="play meaning-blind strategies through the scenarios and check the scores",
+        description="Play strategies that ignore meaning (button position, length, feeling "
+        "words, random, a stock phrase, trial and error with undo) and the best path through "
+        "the packaged scenarios over several seeds, score them as the grader does, and print a "
+        "table. Exits 1 if a target is missed.",
+    )
+    p.add_argument("scenario", nargs="*", metavar="SCENARIO", help="scenario ids (default: all)")
+    p.add_argument("--seeds", type=int, default=8, help="seeds per strategy (8)")
+    p.add_argument(
+        "--criteria",
+        choices=("exercise", "default", "both"),
+        default="both",
+        help="the exercises' criteria, the default ones, or both (both)",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser(
         "replay",

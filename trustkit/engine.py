@@ -15,12 +15,33 @@ Disclosure
     A hidden fact is disclosed only when the learner's reply *opens the way* to it (the option
     lists it in ``opens``) and overall trust, after this turn's change, has reached the fact's
     ``threshold``. Asking too early is recorded as *withheld*: the patient deflects.
+    A safety-critical fact (``safety: true``: suicide, self-harm, safeguarding) is disclosed
+    to a direct question at any trust above :data:`trustkit.scenario.SAFETY_FLOOR`.
+No trust farming
+    Each option's *gain* counts once per encounter (the first time it is chosen); repeating a
+    reply or walking a loop again adds nothing. Losses always count.
 Empathic opportunities
-    Arriving at a node that ``raises`` an opportunity opens it. It is *met* if one of the
-    learner's next ``window`` replies answers it (lists it in ``meets`` or shows an empathic
-    skill, see :data:`trustkit.scenario.EMPATHIC_SKILLS`); otherwise it is *missed*.
+    Arriving at a node that ``raises`` an opportunity opens it. It is *met* only if one of the
+    learner's next ``window`` replies was authored to answer that cue (lists it in ``meets``);
+    an empathy-tagged reply to something else does not meet it. Otherwise it is *missed*.
 Routing
-    The first ``branch`` whose ``min_trust`` the new overall trust reaches wins; else ``next``.
+    The first ``branch`` whose ``min_trust`` the new overall trust reaches (and whose
+    ``requires`` holds) wins; else ``next``. A node or ending whose ``requires`` does not hold is
+    replaced by its ``otherwise`` target, so text that presumes a disclosure or an apology is
+    reached only when it happened. Options whose ``requires`` does not hold are not offered.
+Order
+    :attr:`Encounter.options` lists the offered options in the order the learner sees them: a
+    deterministic shuffle per ``(seed, node, visit)``. Authored order carries no information.
+Typed replies
+    :meth:`Encounter.say` maps a typed reply to an option only when it is about that option's
+    topic (content words of its text and ``keywords``, or the patient's own words for a
+    listening reply) *and* shows its skills. Abuse, insults, contempt and profanity are always
+    recognised (``disrespect``): they cost trust and are remembered at every node. A reply that
+    shows a skill but touches no option's topic gets an in-character *aside*; off-topic text a
+    *puzzled* reply; neither advances the conversation, gains trust or opens a fact.
+Modes
+    ``practice`` (lessons) allows undo, and every undone reply is kept in the transcript;
+    ``assessment`` (graded exercises) allows none.
 Determinism
     Patient line variants are picked by a PRNG seeded from ``(seed, turn, node)``, so the same
     seed and choices always give the same encounter; undo rebuilds from the start.
@@ -28,7 +49,9 @@ Determinism
 
 from __future__ import annotations
 
+import copy
 import random
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,9 +60,11 @@ from typing import Any
 from trustkit.errors import TrustkitError
 from trustkit.scenario import (
     DIMENSIONS,
-    EMPATHIC_SKILLS,
     NEGATIVE_SKILLS,
     NEUTRAL_SKILLS,
+    SAFETY_FLOOR,
+    Condition,
+    Effects,
     Option,
     Scenario,
     load,
@@ -52,7 +77,39 @@ MEMORY_GAIN_FACTOR = 0.6
 """Factor applied to every later trust gain, once per remembered remark."""
 
 TRANSCRIPT_FORMAT = "trustkit-transcript"
-TRANSCRIPT_SCHEMA_VERSION = 1
+TRANSCRIPT_SCHEMA_VERSION = 2
+
+MODES = ("practice", "assessment")
+"""``practice``: undo allowed (and recorded); ``assessment``: no undo."""
+
+DISRESPECT = "~disrespect"
+ASIDE = "~aside"
+PUZZLED = "~puzzled"
+SYNTHETIC = (DISRESPECT, ASIDE, PUZZLED)
+"""Option ids of typed turns that match no authored option (never valid authored ids)."""
+
+DISRESPECT_EFFECTS = Effects(caring=-12, honesty=-4, competence=-4, autonomy=-4)
+"""What an insult, a mocking remark, swearing at or contempt for the patient costs."""
+
+HARMFUL_ASIDE_EFFECTS = Effects(caring=-4, honesty=-1)
+"""A typed judgmental or dismissive remark that fits no authored option."""
+
+ASIDE_EFFECTS = Effects(caring=1)
+"""A typed listening reply that fits no option's topic (its gain counts once per node)."""
+
+_HURT = (
+    "I don't have to listen to that.",
+    "...Right. I'm not sure why I bothered coming.",
+    "That's a horrible thing to say to someone.",
+)
+_PUZZLED = (
+    "Sorry - I'm not sure what that has to do with why I'm here.",
+    "I'm sorry, I don't follow.",
+)
+_ASIDE = (
+    "Mm. Maybe.",
+    "I suppose so.",
+)
 
 
 def _now() -> str:
@@ -82,6 +139,9 @@ class Turn:
     remembered: str | None
     choice: str | None
     ending: str | None
+    kind: str = "option"  # option | disrespect | aside | puzzled
+    reaction: str = ""  # body language and tone, in words (assessment mode shows only this)
+    evidence: str | None = None  # for a disrespect turn: the words that were recognised
 
     @property
     def trust_change(self) -> dict[str, float]:
@@ -118,6 +178,9 @@ class Turn:
             "remembered": self.remembered,
             "choice": self.choice,
             "ending": self.ending,
+            "kind": self.kind,
+            "reaction": self.reaction,
+            "evidence": self.evidence,
         }
 
 
@@ -143,27 +206,44 @@ def overall(trust: dict[str, float]) -> float:
 
 @dataclass
 class Interpretation:
-    """How a typed reply was understood: its codes and the authored options it resembles."""
+    """How a typed reply was understood.
+
+    ``kind`` is ``option`` (``ranked`` holds the on-topic options by how well their skills
+    match, best first), ``disrespect`` (abuse aimed at the patient; ``evidence`` holds the words),
+    ``aside`` (a skill but no option's topic) or ``puzzled`` (nothing to respond to).
+    """
 
     text: str
     analysis: Any  # trustkit.analyzer.Analysis
     ranked: list[tuple[Option, float, list[str]]]
+    kind: str = "option"
+    evidence: str | None = None
+    why: str = ""
 
     @property
     def best(self) -> Option | None:
+        if self.kind != "option":
+            return None
         return self.ranked[0][0] if self.ranked and self.ranked[0][1] > 0 else None
 
     @property
     def tied(self) -> list[Option]:
         """Options that fit as well as the best one (more than one: ask the learner)."""
-        if not self.ranked or self.ranked[0][1] <= 0:
+        if self.kind != "option" or not self.ranked or self.ranked[0][1] <= 0:
             return []
         top = self.ranked[0][1]
         return [opt for opt, score, _ in self.ranked if abs(score - top) < 1e-9]
 
     @property
     def reasons(self) -> list[str]:
+        if self.kind != "option":
+            return [self.why] if self.why else []
         return self.ranked[0][2] if self.ranked else []
+
+    @property
+    def synthetic(self) -> str | None:
+        """The synthetic option id this reply plays as, or None when it maps to options."""
+        return {"disrespect": DISRESPECT, "aside": ASIDE, "puzzled": PUZZLED}.get(self.kind)
 
 
 class AmbiguousReply(TrustkitError):
@@ -193,6 +273,9 @@ class _Record:
 class _State:
     node: str
     trust: dict[str, float]
+    visits: dict[str, int] = field(default_factory=dict)  # node -> arrivals so far
+    gained: set[str] = field(default_factory=set)  # "node/option" whose gain has counted
+    chosen: list[str] = field(default_factory=list)  # "node/option" in order
     memory: list[str] = field(default_factory=list)
     disclosed: list[str] = field(default_factory=list)
     withheld: list[str] = field(default_factory=list)
@@ -204,20 +287,26 @@ class _State:
 
 
 class Encounter:
-    """A playable encounter. Pure: the only inputs are the scenario, the seed and the choices."""
+    """A playable encounter. Pure: the only inputs are the scenario, the seed, the mode and the
+    choices (option ids, or typed text re-interpreted the same way every time)."""
 
     def __init__(
         self,
         scenario: Scenario | str,
         seed: int = 0,
         *,
+        mode: str = "practice",
         clock: Callable[[], str] = _now,
     ) -> None:
+        if mode not in MODES:
+            raise TrustkitError(f"mode must be one of {', '.join(MODES)}, not {mode!r}.")
         self.scenario: Scenario = load(scenario)
         self.seed = int(seed)
+        self.mode = mode
         self._clock = clock
         self.started_at = clock()
         self._records: list[_Record] = []
+        self.undone: list[dict[str, Any]] = []
         self.turns: list[Turn] = []
         self._state = self._initial_state()
 
@@ -225,6 +314,7 @@ class Encounter:
     def _initial_state(self) -> _State:
         sc = self.scenario
         state = _State(node=sc.start, trust=sc.initial_trust.as_dict())
+        state.visits[sc.start] = 1
         for opp in sc.node(sc.start).raises:
             state.open_opps[opp] = 0
         return state
@@ -233,9 +323,39 @@ class Encounter:
     def node(self):  # -> Node
         return self.scenario.node(self._state.node)
 
+    def holds(self, condition: Condition | None, trust: float | None = None) -> bool:
+        """Whether ``condition`` holds in the current state (``None`` always holds)."""
+        if condition is None:
+            return True
+        st = self._state
+        if any(f not in st.disclosed for f in condition.facts):
+            return False
+        if any(o not in st.met for o in condition.met):
+            return False
+        if condition.no_remarks and st.memory:
+            return False
+        for ref in condition.options:
+            if "/" in ref:
+                if ref not in st.chosen:
+                    return False
+            elif not any(c.split("/", 1)[1] == ref for c in st.chosen):
+                return False
+        if condition.min_trust is not None:
+            level = overall(st.trust) if trust is None else trust
+            if level < condition.min_trust:
+                return False
+        return True
+
     @property
     def options(self) -> list[Option]:
-        return [] if self.finished else list(self.node.options)
+        """The options offered now, in the order the learner sees them (a seeded shuffle)."""
+        if self.finished:
+            return []
+        node = self.node
+        offered = [o for o in node.options if self.holds(o.requires)]
+        visit = self._state.visits.get(node.id, 1)
+        random.Random(f"{self.seed}:{node.id}:{visit}").shuffle(offered)
+        return offered
 
     @property
     def finished(self) -> bool:
@@ -284,6 +404,16 @@ class Encounter:
         return list(self._state.open_opps)
 
     @property
+    def opportunities_raised(self) -> list[str]:
+        """Every opportunity raised so far (met, missed or still open), in order raised."""
+        return [*self._state.met, *self._state.missed, *self._state.open_opps]
+
+    @property
+    def chosen(self) -> list[str]:
+        """``node/option`` of every authored option chosen, in order."""
+        return list(self._state.chosen)
+
+    @property
     def choices(self) -> dict[str, str]:
         """Decision id -> chosen decision option id."""
         return dict(self._state.choices)
@@ -313,11 +443,15 @@ class Encounter:
         rng = random.Random(f"{self.seed}:{turn_index}:{node.id}")
         return variants[rng.randrange(len(variants))]
 
+    def _pick(self, lines: tuple[str, ...], salt: str) -> str:
+        rng = random.Random(f"{self.seed}:{len(self.turns)}:{salt}")
+        return lines[rng.randrange(len(lines))]
+
     # -- playing ----------------------------------------------------------------------------
     def _resolve(self, choice: int | str | Option) -> Option:
         if self.finished:
             raise TrustkitError("the encounter has ended; restart or undo to go on.")
-        options = self.node.options
+        options = self.options
         if isinstance(choice, Option):
             choice = choice.id
         if isinstance(choice, bool):
@@ -342,7 +476,8 @@ class Encounter:
         hint_used: bool = False,
         thought_shown: bool = False,
     ) -> Turn:
-        """Play one turn: ``choice`` is a 0-based index or an option id at the current node.
+        """Play one turn: ``choice`` is a 0-based index into :attr:`options` (the order the
+        learner sees) or an option id at the current node.
 
         ``text`` is the learner's own typed words when the option was matched from free text.
         """
@@ -353,46 +488,53 @@ class Encounter:
         self.turns.append(turn)
         return turn
 
-    def _apply(self, option: Option, text: str | None) -> Turn:
+    def _step_synthetic(
+        self, kind: str, text: str, evidence: str | None, hint_used: bool, thought_shown: bool
+    ) -> Turn:
+        if self.finished:
+            raise TrustkitError("the encounter has ended; restart or undo to go on.")
+        option_id = {"disrespect": DISRESPECT, "aside": ASIDE, "puzzled": PUZZLED}[kind]
+        record = _Record(self._state.node, option_id, text, self._clock(), hint_used, thought_shown)
+        turn = self._apply_synthetic(kind, text, evidence)
+        self._records.append(record)
+        self.turns.append(turn)
+        return turn
+
+    def _change_trust(
+        self, key: str, effects: Effects, remembered: str | None = None
+    ) -> tuple[dict[str, float], bool]:
+        """Apply ``effects``; a gain counts only the first time ``key`` is played.
+
+        A remark to be remembered is remembered first (it lowers the ceiling at once), but its
+        own gain, if any, is damped only by the remarks remembered before it.
+        """
+        st = self._state
+        before = dict(st.trust)
+        factor = MEMORY_GAIN_FACTOR ** len(st.memory)
+        if remembered:
+            st.memory.append(remembered)
+        ceiling = max(0.0, 100.0 - MEMORY_CEILING_COST * len(st.memory))
+        first = key not in st.gained
+        after: dict[str, float] = {}
+        for dim, delta in effects.as_dict().items():
+            if delta > 0:
+                change = delta * factor if first else 0.0
+            else:
+                change = delta
+            after[dim] = round(min(ceiling, max(0.0, before[dim] + change)), 6)
+        if any(v > 0 for v in effects.as_dict().values()):
+            st.gained.add(key)
+        st.trust = after
+        return before, first
+
+    def _expire_opportunities(self, index: int, meets: Iterable[str]) -> tuple[list, list]:
         sc = self.scenario
         st = self._state
-        index = len(self.turns) + 1
-        node = sc.node(st.node)
-        before = dict(st.trust)
-
-        # remembered remarks: remember first, so the remark's own gain is not damped
-        n_mem = len(st.memory)
-        factor = MEMORY_GAIN_FACTOR**n_mem
-        if option.remembered:
-            st.memory.append(option.remembered)
-        ceiling = max(0.0, 100.0 - MEMORY_CEILING_COST * len(st.memory))
-        after: dict[str, float] = {}
-        for dim, delta in option.effects.as_dict().items():
-            change = delta * factor if delta > 0 else delta
-            after[dim] = round(min(ceiling, max(0.0, before[dim] + change)), 6)
-        st.trust = after
-        now = overall(after)
-
-        # disclosure: the learner opened the way and trust is high enough
-        disclosed: list[str] = []
-        withheld: list[str] = []
-        for fact_id in option.opens:
-            if fact_id in st.disclosed:
-                continue
-            if now >= sc.fact(fact_id).threshold:
-                st.disclosed.append(fact_id)
-                disclosed.append(fact_id)
-            else:
-                withheld.append(fact_id)
-                if fact_id not in st.withheld:
-                    st.withheld.append(fact_id)
-
-        # empathic opportunities open before this reply
         met: list[str] = []
         missed: list[str] = []
-        empathic = bool(EMPATHIC_SKILLS.intersection(option.skills))
+        meets = set(meets)
         for opp_id, raised_after in list(st.open_opps.items()):
-            if opp_id in option.meets or empathic:
+            if opp_id in meets:
                 met.append(opp_id)
             elif index - raised_after >= sc.opportunity(opp_id).window:
                 missed.append(opp_id)
@@ -401,15 +543,111 @@ class Encounter:
             del st.open_opps[opp_id]
         st.met.extend(met)
         st.missed.extend(missed)
+        return met, missed
+
+    def _apply_synthetic(self, kind: str, text: str, evidence: str | None) -> Turn:
+        st = self._state
+        node = self.node
+        index = len(self.turns) + 1
+        remembered: str | None = None
+        if kind == "disrespect":
+            remembered = f'said "{evidence}"' if evidence else "spoke to them with contempt"
+            before, _ = self._change_trust(
+                f"{node.id}/{DISRESPECT}", DISRESPECT_EFFECTS, remembered
+            )
+            reply = self._pick(_HURT, "hurt")
+            skills: tuple[str, ...] = ("disrespect",)
+        elif kind == "aside":
+            from trustkit.analyzer import analyze
+
+            codes = analyze(text).code_set()
+            harmful = bool(codes & NEGATIVE_SKILLS)
+            effects = HARMFUL_ASIDE_EFFECTS if harmful else ASIDE_EFFECTS
+            before, _ = self._change_trust(f"{node.id}/{ASIDE}", effects)
+            reply = node.aside or self._pick(_ASIDE, "aside")
+            skills = tuple(sorted(codes)) or ("aside",)
+        else:
+            before = dict(st.trust)
+            reply = self._pick(_PUZZLED, "puzzled")
+            skills = ()
+        met, missed = self._expire_opportunities(index, ())
+        after = dict(st.trust)
+        return Turn(
+            index=index,
+            node=node.id,
+            option={"disrespect": DISRESPECT, "aside": ASIDE, "puzzled": PUZZLED}[kind],
+            said=text,
+            typed=True,
+            skills=skills,
+            trust_before=before,
+            trust_after=after,
+            next=node.id,
+            patient_reply=reply,
+            thought=node.thought,
+            disclosed=(),
+            withheld=(),
+            opportunities_raised=(),
+            opportunities_met=tuple(met),
+            opportunities_missed=tuple(missed),
+            remembered=remembered,
+            choice=None,
+            ending=None,
+            kind=kind,
+            reaction=self._reaction(before, after, kind),
+            evidence=evidence,
+        )
+
+    def _resolve_target(self, target: str) -> str:
+        """Follow ``otherwise`` while the target's ``requires`` does not hold."""
+        sc = self.scenario
+        seen: set[str] = set()
+        while target not in seen:
+            seen.add(target)
+            item = sc.ending(target) if sc.is_ending(target) else sc.node(target)
+            if self.holds(item.requires) or item.otherwise is None:
+                return target
+            target = item.otherwise
+        return target
+
+    def _apply(self, option: Option, text: str | None) -> Turn:
+        sc = self.scenario
+        st = self._state
+        index = len(self.turns) + 1
+        node = sc.node(st.node)
+        key = f"{node.id}/{option.id}"
+
+        before, _ = self._change_trust(key, option.effects, option.remembered)
+        after = dict(st.trust)
+        st.chosen.append(key)
+        now = overall(after)
+
+        # disclosure: the learner opened the way and trust is high enough
+        disclosed: list[str] = []
+        withheld: list[str] = []
+        for fact_id in option.opens:
+            if fact_id in st.disclosed:
+                continue
+            fact = sc.fact(fact_id)
+            needed = min(fact.threshold, SAFETY_FLOOR) if fact.safety else fact.threshold
+            if now >= needed:
+                st.disclosed.append(fact_id)
+                disclosed.append(fact_id)
+            else:
+                withheld.append(fact_id)
+                if fact_id not in st.withheld:
+                    st.withheld.append(fact_id)
+
+        met, missed = self._expire_opportunities(index, option.meets)
 
         if option.choice is not None and node.decision is not None:
             st.choices[node.decision] = option.choice
 
         target = option.next
         for branch in option.branches:
-            if now >= branch.min_trust:
+            if now >= branch.min_trust and self.holds(branch.requires, now):
                 target = branch.next
                 break
+        target = self._resolve_target(target)
 
         raised: list[str] = []
         thought: str | None = None
@@ -425,6 +663,7 @@ class Encounter:
         else:
             nxt = sc.node(target)
             st.node = target
+            st.visits[target] = st.visits.get(target, 0) + 1
             reply = self._variant(nxt, index)
             thought = nxt.thought
             for opp_id in nxt.raises:
@@ -454,51 +693,141 @@ class Encounter:
             remembered=option.remembered,
             choice=option.choice,
             ending=ending,
+            reaction=self._reaction(before, after, "option", bool(disclosed)),
         )
+
+    def _reaction(
+        self, before: dict[str, float], after: dict[str, float], kind: str, told: bool = False
+    ) -> str:
+        """The patient's reaction in words and body language (no numbers)."""
+        he, his = _pronouns(self.scenario.patient.gender)
+        delta = overall(after) - overall(before)
+        if kind == "disrespect":
+            lines = (
+                f"{he} stiffens and looks at the door.",
+                f"{he} goes quiet; {his} face closes.",
+            )
+        elif kind == "puzzled":
+            lines = (f"{he} frowns, puzzled.", f"{he} looks at you, waiting for you to explain.")
+        elif told:
+            lines = (f"{he} takes a breath before answering.", f"{he} lowers {his} voice.")
+        elif delta >= 2.5:
+            lines = (f"{he} leans in a little.", f"{his} shoulders drop; {he} seems more at ease.")
+        elif delta >= 0.5:
+            lines = (f"{he} nods.", f"{he} meets your eye.")
+        elif delta > -0.5:
+            lines = (f"{he} pauses.", f"{he} waits to see where this is going.")
+        elif delta > -3:
+            lines = (f"{he} hesitates and looks away.", f"{he} shifts in the chair.")
+        else:
+            lines = (f"{he} folds {his} arms.", f"{his} voice goes flat.")
+        text = self._pick(lines, f"react:{kind}")
+        return text[0].upper() + text[1:]
 
     # -- free text --------------------------------------------------------------------------
     def interpret(self, text: str) -> Interpretation:
-        """Analyse a typed reply and rank the current node's options by how well they match."""
+        """Understand a typed reply: abuse, an option (on its topic, by its skills), an aside
+        (a skill, no option's topic) or puzzlement (nothing the patient can respond to)."""
         from trustkit.analyzer import analyze, match_score
+        from trustkit.topics import content_words, listening_skill, topic_words
 
         analysis = analyze(text)
+        for code in analysis.codes:
+            if code.code == "disrespect":
+                return Interpretation(
+                    text, analysis, [], "disrespect", code.evidence, "it is disrespectful"
+                )
+        words = content_words(text)
+        heard = topic_words(self.patient_line) | topic_words(self.node.thought or "")
+        for opp_id in self._state.open_opps:
+            heard |= topic_words(self.scenario.opportunity(opp_id).cue)
         ranked = []
         for opt in self.options:
+            own = topic_words(opt.text) | topic_words(" ".join(opt.keywords))
+            overlap = words & own
+            on_topic = bool(overlap)
+            if not on_topic and listening_skill(opt.skills):
+                # a listening reply is about what the patient just said (or about nothing new)
+                on_topic = not words or bool(words & heard)
+            if not on_topic:
+                continue
             score, reasons = match_score(analysis, opt.skills)
-            ranked.append((opt, score, reasons))
-        ranked.sort(key=lambda r: -r[1])  # stable: authored order breaks no ties silently
-        return Interpretation(text=text, analysis=analysis, ranked=ranked)
+            if score > 0 and overlap:
+                score += 0.001 * min(len(overlap), 9)  # breaks ties towards the topic named
+                reasons = [*reasons, "about the same thing: " + ", ".join(sorted(overlap)[:4])]
+            ranked.append((opt, round(score, 4), reasons))
+        ranked.sort(key=lambda r: -r[1])  # stable within the shuffled display order
+        if ranked and ranked[0][1] > 0:
+            return Interpretation(text, analysis, ranked)
+        about_visit = not words or bool(words & (heard | self._vocabulary()))
+        if analysis.codes and about_visit:
+            why = "it shows a skill but is not about anything the patient can take up here"
+            return Interpretation(text, analysis, ranked, "aside", None, why)
+        if not about_visit:
+            why = "it is not about the visit, so the patient cannot tell what you mean"
+        else:
+            why = "the patient cannot tell what you want from them"
+        return Interpretation(text, analysis, ranked, "puzzled", None, why)
+
+    def _vocabulary(self) -> frozenset[str]:
+        if getattr(self, "_words", None) is None:
+            from trustkit.topics import scenario_words
+
+            self._words = scenario_words(self.scenario)
+        return self._words
 
     def say(self, text: str, **flags: bool) -> Turn:
-        """Play a typed reply: it is mapped to the closest authored option by its codes.
+        """Play a typed reply (see :meth:`interpret`).
 
         Raises :class:`AmbiguousReply` when two or more options fit equally well (the learner
-        then picks one and calls :meth:`step` with ``text=``), and :class:`TrustkitError` when
-        nothing in the reply matches any option.
+        then picks one and calls :meth:`step` with ``text=``).
         """
         if not text or not text.strip():
             raise TrustkitError("type a reply first.")
+        if self.finished:
+            raise TrustkitError("the encounter has ended; restart or undo to go on.")
         interp = self.interpret(text)
+        if interp.kind != "option":
+            return self._step_synthetic(
+                interp.kind,
+                text,
+                interp.evidence,
+                flags.get("hint_used", False),
+                flags.get("thought_shown", False),
+            )
         if len(interp.tied) > 1:
             raise AmbiguousReply(interp)
-        if interp.best is None:
-            raise TrustkitError(
-                "I could not match your reply to anything the patient can respond to here; "
-                "try rephrasing it or pick one of the options."
-            )
         return self.step(interp.best, text=text, **flags)
+
+    def fork(self) -> Encounter:
+        """An independent copy of this encounter at its current state (for searches)."""
+        new = object.__new__(Encounter)
+        new.__dict__.update(self.__dict__)
+        new._state = copy.deepcopy(self._state)
+        new._records = list(self._records)
+        new.turns = list(self.turns)
+        new.undone = [dict(u) for u in self.undone]
+        return new
 
     # -- undo, restart ----------------------------------------------------------------------
     def undo(self) -> Turn | None:
-        """Take back the last turn (the encounter is rebuilt from the start, deterministically)."""
+        """Take back the last turn (practice mode only). The encounter is rebuilt from the
+        start, deterministically, and the undone reply is kept in :attr:`undone`."""
+        if self.mode != "practice":
+            raise TrustkitError("undo is not available in an assessment.")
         if not self._records:
             return None
         records = self._records[:-1]
         undone = self.turns[-1]
+        last = self._records[-1]
+        self.undone.append(
+            {"turn": len(self._records), "node": last.node, "option": last.option, "at": last.at}
+        )
         self._rebuild(records)
         return undone
 
     def restart(self) -> None:
+        self.undone = []
         self._rebuild([])
 
     def _rebuild(self, records: list[_Record]) -> None:
@@ -506,8 +835,13 @@ class Encounter:
         self.turns = []
         self._state = self._initial_state()
         for rec in records:
-            option = self._resolve(rec.option)
-            self.turns.append(self._apply(option, rec.text))
+            if rec.option in SYNTHETIC:
+                kind = {DISRESPECT: "disrespect", ASIDE: "aside", PUZZLED: "puzzled"}[rec.option]
+                evidence = self.interpret(rec.text or "").evidence if kind == "disrespect" else None
+                self.turns.append(self._apply_synthetic(kind, rec.text or "", evidence))
+            else:
+                option = self._resolve(rec.option)
+                self.turns.append(self._apply(option, rec.text))
             self._records.append(rec)
 
     # -- transcripts ------------------------------------------------------------------------
@@ -519,6 +853,7 @@ class Encounter:
             "schema_version": TRANSCRIPT_SCHEMA_VERSION,
             "scenario": {"id": sc.id, "version": sc.version, "hash": sc.content_hash()},
             "seed": self.seed,
+            "mode": self.mode,
             "started_at": self.started_at,
             "turns": [
                 {
@@ -532,6 +867,7 @@ class Encounter:
                 }
                 for rec, turn in zip(self._records, self.turns, strict=True)
             ],
+            "undone": [dict(u) for u in self.undone],
             "ending": self._state.ending,
             "final_trust": {d: round(v, 4) for d, v in self._state.trust.items()},
         }
@@ -553,6 +889,18 @@ class Encounter:
         }
 
 
+def _pronouns(gender: str) -> tuple[str, str]:
+    words = set(gender.lower().replace("-", " ").split())
+    if words & {"woman", "girl", "female", "she"}:
+        return "she", "her"
+    if words & {"man", "boy", "male", "he"}:
+        return "he", "his"
+    return "they", "their"
+
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+
+
 def _expect(cond: bool, reason: str) -> None:
     if not cond:
         raise ReplayError(reason)
@@ -561,9 +909,11 @@ def _expect(cond: bool, reason: str) -> None:
 def replay(transcript: dict[str, Any], scenario: Scenario | str | None = None) -> Encounter:
     """Rebuild an encounter from a transcript, checking that the engine reproduces it exactly.
 
-    Raises :class:`ReplayError` with the reason when the transcript is malformed, belongs to a
-    different scenario or version, or records trust values the engine does not produce (an
-    edited transcript).
+    Every turn is played again: a clicked option must be one offered at that point, and a
+    typed turn's words are *re-interpreted*, so the recorded option must be what those words
+    map to (a transcript cannot pair an insult with the best option's id). Raises
+    :class:`ReplayError` with the reason when the transcript is malformed, belongs to a
+    different scenario or version, or records what the engine does not produce.
     """
     _expect(isinstance(transcript, dict), "the transcript is not a JSON object.")
     _expect(
@@ -579,26 +929,32 @@ def replay(transcript: dict[str, Any], scenario: Scenario | str | None = None) -
     _expect(isinstance(meta, dict), "the transcript does not say which scenario it belongs to.")
     sid = meta.get("id")
     _expect(isinstance(sid, str) and bool(sid), "the transcript's scenario id is missing.")
+    _expect(
+        bool(_SLUG.match(sid)), "the transcript's scenario id is not a scenario id (a-z, 0-9, -)."
+    )
     try:
         sc = load(scenario if scenario is not None else sid)
     except TrustkitError as exc:
         raise ReplayError(f"the transcript's scenario cannot be loaded: {exc}") from None
     _expect(sc.id == sid, f"the transcript is for scenario '{sid}', not '{sc.id}'.")
     _expect(
-        meta.get("version") == sc.version,
-        f"the transcript was made with version {meta.get('version')!r} of '{sid}', "
-        f"but version {sc.version} is installed.",
-    )
-    _expect(
         meta.get("hash") == sc.content_hash(),
-        f"the content of scenario '{sid}' differs from the one the transcript was made with.",
+        f"the transcript was made with different mechanics of '{sid}' (version "
+        f"{meta.get('version')!r}) than the installed version {sc.version}.",
     )
     seed = transcript.get("seed", 0)
     _expect(isinstance(seed, int) and not isinstance(seed, bool), "the seed must be an integer.")
+    mode = transcript.get("mode", "practice")
+    _expect(mode in MODES, f"the transcript's mode {mode!r} is not one of {', '.join(MODES)}.")
     turns = transcript.get("turns")
     _expect(isinstance(turns, list), "the transcript has no list of turns.")
+    undone = transcript.get("undone", [])
+    _expect(isinstance(undone, list), "the transcript's list of undone replies is not a list.")
+    _expect(
+        mode == "practice" or not undone, "an assessment transcript cannot have undone replies."
+    )
     started = transcript.get("started_at")
-    enc = Encounter(sc, seed=seed, clock=lambda: str(started))
+    enc = Encounter(sc, seed=seed, mode=mode, clock=lambda: str(started))
     for i, rec in enumerate(turns, start=1):
         _expect(isinstance(rec, dict), f"turn {i} is not a JSON object.")
         _expect(not enc.finished, f"turn {i} comes after the encounter had already ended.")
@@ -608,20 +964,39 @@ def replay(transcript: dict[str, Any], scenario: Scenario | str | None = None) -
             f"turn {i} says it was played at node {node!r}, but the engine is at '{enc.node.id}'.",
         )
         option = rec.get("option")
-        _expect(
-            isinstance(option, str) and option in {o.id for o in enc.options},
-            f"turn {i} chooses {option!r}, which is not an option at node '{enc.node.id}'.",
-        )
         text = rec.get("text")
         _expect(text is None or isinstance(text, str), f"turn {i}'s typed text is not text.")
+        _expect(isinstance(option, str), f"turn {i} has no option.")
         at = rec.get("at")
         enc._clock = lambda at=at: str(at)
-        turn = enc.step(
-            option,
-            text=text,
-            hint_used=bool(rec.get("hint_used", False)),
-            thought_shown=bool(rec.get("thought_shown", False)),
-        )
+        flags = {
+            "hint_used": bool(rec.get("hint_used", False)),
+            "thought_shown": bool(rec.get("thought_shown", False)),
+        }
+        if text is not None:
+            _expect(bool(text.strip()), f"turn {i}'s typed text is empty.")
+            interp = enc.interpret(text)
+            if interp.kind != "option":
+                _expect(
+                    option == interp.synthetic,
+                    f"turn {i}'s typed words play as {interp.kind} here, not as option "
+                    f"{option!r}: the transcript was edited.",
+                )
+                turn = enc._step_synthetic(interp.kind, text, interp.evidence, **flags)
+            else:
+                allowed = [o.id for o in interp.tied] or [interp.best.id]
+                _expect(
+                    option in allowed,
+                    f"turn {i}'s typed words map to {', '.join(map(repr, allowed))}, not to "
+                    f"{option!r}: the transcript was edited.",
+                )
+                turn = enc.step(option, text=text, **flags)
+        else:
+            _expect(
+                option in {o.id for o in enc.options},
+                f"turn {i} chooses {option!r}, which is not an option at node '{enc.node.id}'.",
+            )
+            turn = enc.step(option, **flags)
         if "trust_after" in rec:
             recorded = rec["trust_after"]
             _expect(
@@ -649,12 +1024,20 @@ def replay(transcript: dict[str, Any], scenario: Scenario | str | None = None) -
                 f"the transcript's final {dim} trust {value!r} differs from the replay's "
                 f"{round(enc.trust[dim], 4)}.",
             )
+    for j, u in enumerate(undone, start=1):
+        _expect(
+            isinstance(u, dict) and isinstance(u.get("option"), str),
+            f"undone reply {j} is not a recorded reply.",
+        )
+    enc.undone = [dict(u) for u in undone]
     return enc
 
 
-def play(scenario: Scenario | str, choices: Iterable[int | str], seed: int = 0) -> Encounter:
-    """Play a sequence of choices (0-based indexes or option ids) and return the encounter."""
-    enc = Encounter(scenario, seed=seed)
+def play(
+    scenario: Scenario | str, choices: Iterable[int | str], seed: int = 0, mode: str = "practice"
+) -> Encounter:
+    """Play a sequence of choices (0-based indexes into the displayed order, or option ids)."""
+    enc = Encounter(scenario, seed=seed, mode=mode)
     for i, choice in enumerate(choices, start=1):
         if enc.finished:
             raise TrustkitError(f"choice {i} comes after the encounter has ended.")

@@ -193,6 +193,19 @@ def check_graph(located: Located) -> list[Problem]:
             if skill not in SKILLS:
                 err(("learning_objectives", i, "skills"), f"unknown skill code '{skill}'.")
 
+    fallback = {
+        item.id: item.otherwise for item in [*sc.nodes, *sc.endings] if item.otherwise is not None
+    }
+
+    def outs(o) -> list[str]:
+        """Where an option can lead: next, branches, and the `otherwise` chain of each."""
+        found: list[str] = []
+        for t in [o.next, *(b.next for b in o.branches)]:
+            while t is not None and t not in found:
+                found.append(t)
+                t = fallback.get(t)
+        return found
+
     succ: dict[str, list[str]] = {n.id: [] for n in sc.nodes}
     opened: set[str] = set()
     raised: set[str] = set()
@@ -216,7 +229,8 @@ def check_graph(located: Located) -> list[Problem]:
                 path = (*where, "next") if j == 0 else (*where, "branches", j - 1, "next")
                 if tgt not in targets:
                     err(path, f"option '{opt.id}' leads to '{tgt}', which does not exist.")
-                elif tgt in node_ids and tgt not in succ[node.id]:
+            for tgt in outs(opt):
+                if tgt in node_ids and tgt not in succ[node.id]:
                     succ[node.id].append(tgt)
             for fid in opt.opens:
                 opened.add(fid)
@@ -271,7 +285,7 @@ def check_graph(located: Located) -> list[Problem]:
         for n in sc.nodes
         if n.id in reached
         for o in n.options
-        for t in [o.next, *(b.next for b in o.branches)]
+        for t in outs(o)
         if t in ending_ids
     }
     for ei, ending in enumerate(sc.endings):
@@ -283,11 +297,7 @@ def check_graph(located: Located) -> list[Problem]:
     for v, ws in succ.items():
         for w in ws:
             pred[w].append(v)
-    exits = [
-        n.id
-        for n in sc.nodes
-        if any(t in ending_ids for o in n.options for t in [o.next, *(b.next for b in o.branches)])
-    ]
+    exits = [n.id for n in sc.nodes if any(t in ending_ids for o in n.options for t in outs(o))]
     can_end = set(exits)
     todo = list(exits)
     while todo:
@@ -329,7 +339,7 @@ def check_graph(located: Located) -> list[Problem]:
                     getattr(o.effects, d) > 0
                     for v in comp
                     for o in sc.node(v).options
-                    if any(t in members for t in [o.next, *(b.next for b in o.branches)])
+                    if any(t in members for t in outs(o))
                 )
                 if gains:
                     best[d] = 100.0
@@ -341,7 +351,7 @@ def check_graph(located: Located) -> list[Problem]:
             for o in sc.node(v).options:
                 eff = o.effects.as_dict()
                 arrive = {d: _clip(bound[v][d] + eff[d]) for d in DIMENSIONS}
-                for t in [o.next, *(b.next for b in o.branches)]:
+                for t in outs(o):
                     if t in members or t not in node_ids:
                         continue
                     cur = entry.setdefault(t, dict(arrive))
@@ -374,6 +384,169 @@ def check_graph(located: Located) -> list[Problem]:
     return out
 
 
+LENGTH_RATIO_LIMIT = 1.6
+"""The best option may be at most this many times the mean length of the others."""
+
+
+def _cond_refs(cond, sc: Scenario, node_ids: set[str], option_ids: dict[str, set[str]]):
+    """Problems with the ids a condition names (as messages)."""
+    if cond is None:
+        return
+    facts = {f.id for f in sc.facts}
+    opps = {o.id for o in sc.opportunities}
+    for f in cond.facts:
+        if f not in facts:
+            yield f"requires unknown fact '{f}'."
+    for o in cond.met:
+        if o not in opps:
+            yield f"requires unknown opportunity '{o}'."
+    everywhere = {o for ids in option_ids.values() for o in ids}
+    for ref in cond.options:
+        if "/" in ref:
+            n, o = ref.split("/", 1)
+            if n not in node_ids or o not in option_ids.get(n, set()):
+                yield f"requires option '{ref}', which does not exist."
+        elif ref not in everywhere:
+            yield f"requires option '{ref}', which no node offers."
+
+
+def check_validity(located: Located) -> list[Problem]:
+    """Rules that keep a score honest (issue: role-play validity).
+
+    - text that presumes a fact (``mentions``) is reachable only when the fact was disclosed:
+      the node, ending or option must itself ``require`` it;
+    - a node or ending with ``requires`` names an ``otherwise`` to go to instead;
+    - every node offers at least one option with no ``requires`` (the learner is never stuck);
+    - every opportunity has an option authored to meet it;
+    - length carries no information: the best option (by its effects) may not be the longest
+      at more than half of the decision points, nor more than 1.6x the others' mean length;
+    - loops whose second pass could still raise trust (two or more gaining replies at a node
+      of a cycle) are reported; repetition itself never pays (the engine counts a gain once).
+    """
+    sc = located.scenario
+    src = located.source
+    out: list[Problem] = []
+
+    def err(path: tuple, message: str, severity: Literal["error", "warning"] = "error") -> None:
+        out.append(Problem(located.line_of(*path), severity, message, src))
+
+    node_ids = {n.id for n in sc.nodes}
+    targets = node_ids | {e.id for e in sc.endings}
+    option_ids = {n.id: {o.id for o in n.options} for n in sc.nodes}
+    met_somewhere = {m for n in sc.nodes for o in n.options for m in o.meets}
+
+    def guarded(kind: str, item, path: tuple) -> None:
+        need = set(item.requires.facts) if item.requires else set()
+        for fid in item.mentions:
+            if fid not in {f.id for f in sc.facts}:
+                err((*path, "mentions"), f"{kind} '{item.id}' mentions unknown fact '{fid}'.")
+            elif fid not in need:
+                err(
+                    (*path, "mentions"),
+                    f"{kind} '{item.id}' presumes fact '{fid}' was told but is reachable "
+                    f"without it: add `requires: {{facts: [{fid}]}}`.",
+                )
+        for message in _cond_refs(item.requires, sc, node_ids, option_ids):
+            err((*path, "requires"), f"{kind} '{item.id}' {message}")
+
+    for ni, node in enumerate(sc.nodes):
+        where = ("nodes", ni)
+        guarded("node", node, where)
+        if node.requires is not None and node.otherwise is None:
+            err((*where, "requires"), f"node '{node.id}' has `requires` but no `otherwise`.")
+        if node.otherwise is not None and node.otherwise not in targets:
+            err(
+                (*where, "otherwise"),
+                f"node '{node.id}': otherwise '{node.otherwise}' does not exist.",
+            )
+        if all(o.requires is not None for o in node.options):
+            err(
+                where,
+                f"node '{node.id}' offers no option without `requires`; a learner could be stuck.",
+            )
+        for oi, opt in enumerate(node.options):
+            guarded("option", opt, (*where, "options", oi))
+            for bi, br in enumerate(opt.branches):
+                for message in _cond_refs(br.requires, sc, node_ids, option_ids):
+                    err(
+                        (*where, "options", oi, "branches", bi),
+                        f"option '{opt.id}' branch {message}",
+                    )
+    for ei, ending in enumerate(sc.endings):
+        where = ("endings", ei)
+        guarded("ending", ending, where)
+        if ending.requires is not None and ending.otherwise is None:
+            err((*where, "requires"), f"ending '{ending.id}' has `requires` but no `otherwise`.")
+        if ending.otherwise is not None and ending.otherwise not in targets:
+            err(
+                (*where, "otherwise"),
+                f"ending '{ending.id}': otherwise '{ending.otherwise}' does not exist.",
+            )
+    for oi, opp in enumerate(sc.opportunities):
+        if opp.id not in met_somewhere:
+            err(
+                ("opportunities", oi),
+                f"no option is authored to meet opportunity '{opp.id}' (`meets`).",
+            )
+
+    # length carries no information
+    points = longest_best = 0
+    for ni, node in enumerate(sc.nodes):
+        if len(node.options) < 2:
+            continue
+        points += 1
+        best = max(node.options, key=lambda o: o.effects.overall)
+        others = [o for o in node.options if o is not best]
+        if best.effects.overall <= max(o.effects.overall for o in others):
+            continue  # no single best reply here
+        if len(best.text) > max(len(o.text) for o in others):
+            longest_best += 1
+        mean_other = sum(len(o.text) for o in others) / len(others)
+        if len(best.text) > LENGTH_RATIO_LIMIT * mean_other:
+            err(
+                ("nodes", ni, "options", node.options.index(best), "text"),
+                f"node '{node.id}': the best option '{best.id}' is {len(best.text) / mean_other:.1f}x "
+                f"the others' mean length; length gives it away (limit {LENGTH_RATIO_LIMIT:g}x).",
+                "warning",
+            )
+    if points and longest_best > points / 2:
+        err(
+            ("nodes",),
+            f"the best option is the longest at {longest_best} of {points} decision points; "
+            "length gives it away (at most half).",
+            "warning",
+        )
+
+    # loops whose second pass could still gain
+    succ = {
+        n.id: sorted(
+            {t for o in n.options for t in [o.next, *(b.next for b in o.branches)] if t in node_ids}
+        )
+        for n in sc.nodes
+    }
+    for comp in _tarjan([n.id for n in sc.nodes], succ):
+        members = set(comp)
+        if len(comp) == 1 and comp[0] not in succ[comp[0]]:
+            continue
+        for v in comp:
+            gaining = [
+                o
+                for o in sc.node(v).options
+                if o.effects.overall > 0
+                and any(t in members for t in [o.next, *(b.next for b in o.branches)])
+            ]
+            if len(gaining) > 1:
+                names = ", ".join(sorted(comp)[:5])
+                err(
+                    ("nodes", [n.id for n in sc.nodes].index(v)),
+                    f"the loop through {names} can be walked again with another gaining reply at "
+                    f"'{v}' ({', '.join(o.id for o in gaining)}): repeating it raises trust.",
+                    "warning",
+                )
+                break
+    return out
+
+
 def patient_lines(sc: Scenario) -> list[str]:
     lines = [v for n in sc.nodes for v in n.variants()]
     lines += [e.patient for e in sc.endings]
@@ -385,6 +558,7 @@ def lint_located(located: Located) -> Report:
     sc = located.scenario
     report = Report(located.source, sc.id)
     report.problems.extend(check_graph(located))
+    report.problems.extend(check_validity(located))
     grade = fk_grade(patient_lines(sc))
     report.stats = {
         "nodes": len(sc.nodes),

@@ -66,11 +66,21 @@ SKILLS: dict[str, str] = {
     "safety_netting": "Says what to look out for and when to come back",
     "greeting": "Greets and introduces themself",
     "closing": "Closes the visit: summary, next steps, questions",
+    # recognised in typed replies at every node, never authored as a good option
+    "disrespect": "Insults, mocks, swears at or shows contempt for the patient",
 }
 """The skill vocabulary. Scenario options may only use these codes (``trustkit lint`` checks)."""
 
 NEGATIVE_SKILLS: frozenset[str] = frozenset(
-    {"jargon", "premature_reassurance", "judgmental", "interrupt", "screen_focus", "dismissive"}
+    {
+        "jargon",
+        "premature_reassurance",
+        "judgmental",
+        "interrupt",
+        "screen_focus",
+        "dismissive",
+        "disrespect",
+    }
 )
 """Skills that harm trust; the debrief counts them against the learner."""
 
@@ -78,7 +88,12 @@ NEUTRAL_SKILLS: frozenset[str] = frozenset({"closed_question"})
 """Skills that are neither good nor bad in themselves; the debrief counts them, scores nothing."""
 
 EMPATHIC_SKILLS: frozenset[str] = frozenset({"empathy", "reflection"})
-"""Skills that answer an empathic opportunity when shown while it is open."""
+"""Skills that can answer an empathic opportunity. They answer one only when the option is
+authored for that cue (``meets``); showing the skill alone never meets a cue."""
+
+SAFETY_FLOOR = 20.0
+"""Overall trust above which a safety-critical fact (``safety: true``) is disclosed to a
+direct, compassionate question, whatever its ordinary threshold."""
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=80)]
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
@@ -134,10 +149,29 @@ class Patient(_Model):
     background: Text | None = None
 
 
-class Branch(_Model):
-    """A conditional route: taken when overall trust (after the step) is at least ``min_trust``."""
+class Condition(_Model):
+    """What must have happened for a line, option, branch or ending to be reachable.
 
-    min_trust: float = Field(ge=0, le=100)
+    All listed items must hold: every fact disclosed, every option chosen (``node/option`` or a
+    bare option id chosen at any node), every opportunity met, no remark remembered when
+    ``no_remarks`` is true, and overall trust at least ``min_trust``.
+    """
+
+    facts: list[Slug] = Field(default_factory=list)
+    options: list[
+        Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)?$")]
+    ] = Field(default_factory=list)
+    met: list[Slug] = Field(default_factory=list)
+    no_remarks: bool = False
+    min_trust: float | None = Field(None, ge=0, le=100)
+
+
+class Branch(_Model):
+    """A conditional route: taken when overall trust (after the step) is at least ``min_trust``
+    and ``requires`` (if given) holds."""
+
+    min_trust: float = Field(0, ge=0, le=100)
+    requires: Condition | None = None
     next: Slug
 
 
@@ -168,6 +202,18 @@ class Option(_Model):
     choice: Slug | None = Field(
         None, description="The decision option this reply settles on, at a decision node."
     )
+    requires: Condition | None = Field(
+        None, description="The option is offered only when this holds (e.g. a fact was told)."
+    )
+    mentions: list[Slug] = Field(
+        default_factory=list,
+        description="Facts this reply presumes the patient told; lint checks `requires` covers them.",
+    )
+    keywords: list[Annotated[str, Field(min_length=2, max_length=40)]] = Field(
+        default_factory=list,
+        description="Topic words a typed reply must touch to be matched to this option "
+        "(added to the content words of `text`).",
+    )
 
 
 class Node(_Model):
@@ -180,6 +226,20 @@ class Node(_Model):
         default_factory=list, description="Empathic opportunities the patient raises here."
     )
     decision: Slug | None = Field(None, description="The decision point settled at this node.")
+    requires: Condition | None = Field(
+        None, description="Reached only when this holds; otherwise the engine goes to `otherwise`."
+    )
+    otherwise: Slug | None = Field(
+        None, description="Node or ending reached instead when `requires` does not hold."
+    )
+    mentions: list[Slug] = Field(
+        default_factory=list, description="Facts the patient's line presumes were told."
+    )
+    aside: Text | None = Field(
+        None,
+        description="In-character reply to a typed reply that shows a skill but is about none of "
+        "the options here (the topic does not advance).",
+    )
     options: list[Option] = Field(min_length=1)
 
     def variants(self) -> list[str]:
@@ -196,6 +256,15 @@ class Fact(_Model):
     importance: Literal["low", "moderate", "high"]
     why_it_matters: Text
     example_question: Text = Field(description="A reply that would have opened the way.")
+    safety: bool = Field(
+        False,
+        description="Suicide, self-harm or safeguarding: disclosed to a direct, compassionate "
+        "question at any trust above the safety floor.",
+    )
+    what_helps: Text | None = Field(
+        None,
+        description="In words, what would have made it safe to tell (shown when it stayed hidden).",
+    )
 
 
 class Opportunity(_Model):
@@ -206,6 +275,11 @@ class Opportunity(_Model):
     cue: Text = Field(description="What the patient voices.")
     window: int = Field(2, ge=1, le=5, description="Learner turns within which a reply counts.")
     example_response: Text
+    expected: bool = Field(
+        True,
+        description="A good path raises this cue: it counts in the opportunities score even when "
+        "the learner steered around it. False for cues only a poor path raises.",
+    )
 
 
 class DecisionOption(_Model):
@@ -230,6 +304,15 @@ class Ending(_Model):
     patient: Text
     outcome: Text
     quality: Literal["good", "mixed", "poor"]
+    requires: Condition | None = Field(
+        None, description="Reached only when this holds; otherwise the engine goes to `otherwise`."
+    )
+    otherwise: Slug | None = Field(
+        None, description="Ending (or node) reached instead when `requires` does not hold."
+    )
+    mentions: list[Slug] = Field(
+        default_factory=list, description="Facts the ending's text presumes were told."
+    )
 
 
 class Scenario(_Model):
@@ -314,9 +397,46 @@ class Scenario(_Model):
             out.extend(s for s in lo.skills if s not in out)
         return out
 
+    def mechanics(self) -> dict[str, Any]:
+        """The scenario without its prose: what decides how an encounter plays out.
+
+        Ids, routes, effects, conditions, thresholds, windows, skills and topic keywords stay;
+        dialogue, thoughts, reasons, titles, outcomes and references go. A typo fix or a
+        corrected citation leaves the mechanics (and so :meth:`content_hash`) unchanged.
+        """
+        data = self.model_dump(mode="json")
+        for key in ("title", "summary", "references", "version", "patient"):
+            data.pop(key, None)
+        data["learning_objectives"] = [
+            {"id": lo["id"], "skills": lo["skills"]} for lo in data["learning_objectives"]
+        ]
+        for node in data["nodes"]:
+            for key in ("patient", "thought", "aside"):
+                node.pop(key, None)
+            for opt in node["options"]:
+                for key in ("text", "reason"):
+                    opt.pop(key, None)
+                opt["remembered"] = opt["remembered"] is not None
+        for fact in data["facts"]:
+            for key in ("text", "disclosure", "why_it_matters", "example_question", "what_helps"):
+                fact.pop(key, None)
+        for opp in data["opportunities"]:
+            for key in ("cue", "example_response"):
+                opp.pop(key, None)
+        for dec in data["decisions"]:
+            dec.pop("question", None)
+            dec.pop("patient_values", None)
+            dec["options"] = [
+                {"id": o["id"], "fits_values": o["fits_values"]} for o in dec["options"]
+            ]
+        for ending in data["endings"]:
+            for key in ("title", "patient", "outcome"):
+                ending.pop(key, None)
+        return data
+
     def content_hash(self) -> str:
-        """SHA-256 of the canonical JSON of the validated scenario: identifies its exact content."""
-        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        """SHA-256 of the canonical JSON of the scenario's :meth:`mechanics` (not its prose)."""
+        payload = json.dumps(self.mechanics(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

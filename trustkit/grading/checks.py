@@ -47,7 +47,8 @@ CRITERIA: dict[str, str] = {
     "completed": "the encounter reached an ending",
     "facts": "share of the patient's hidden facts disclosed",
     "key_facts": "share of the high-importance hidden facts disclosed",
-    "opportunities": "share of the empathic opportunities met in time (of those that arose)",
+    "opportunities": "share of the empathic opportunities met in time (of those a good path "
+    "raises, and any other that arose)",
     "decision": "the decision fits what matters to the patient",
     "ending": "quality of the ending (good 1, mixed 0.5, poor 0)",
     "respect": "no remark the patient holds against you (each one costs half)",
@@ -307,10 +308,13 @@ def _criteria_credit(enc: Any, wanted: Iterable[str]) -> tuple[dict[str, float],
             credit[name] = got / len(facts)
             notes[name] = f"{got} of {len(facts)} {'key ' if name == 'key_facts' else ''}facts"
         elif name == "opportunities":
-            met = len(enc.opportunities_met)
-            arose = met + len(enc.opportunities_missed) + len(enc.opportunities_open)
-            credit[name] = met / arose if arose else 0.0
-            notes[name] = f"{met} of {arose} empathic opportunities met"
+            met = set(enc.opportunities_met)
+            due = {o.id for o in sc.opportunities if o.expected} | set(enc.opportunities_raised)
+            if not due:
+                continue
+            got = len(met & due)
+            credit[name] = got / len(due)
+            notes[name] = f"{got} of {len(due)} empathic opportunities met"
         elif name == "decision":
             if not sc.decisions:
                 continue
@@ -335,6 +339,21 @@ def _criteria_credit(enc: Any, wanted: Iterable[str]) -> tuple[dict[str, float],
     return credit, notes
 
 
+def score_encounter(
+    enc: Any, criteria: Mapping[str, float] | Iterable[str] | None = None
+) -> tuple[float, dict[str, float], dict[str, str]]:
+    """The weighted fraction (0..1) an encounter earns on ``criteria``, with credit and notes.
+
+    The same rule the grader applies to a replayed role-play (mode aside), so the audit and
+    ``model_path`` measure exactly what is graded.
+    """
+    weights = _weights(criteria)
+    credit, notes = _criteria_credit(enc, weights)
+    total = sum(weights[c] for c in credit)
+    fraction = sum(weights[c] * v for c, v in credit.items()) / total if total else 0.0
+    return fraction, credit, notes
+
+
 @_quiet
 def roleplay_result(
     key: str,
@@ -342,9 +361,14 @@ def roleplay_result(
     criteria: Mapping[str, float] | Iterable[str] | None = None,
     *,
     base: str | Path | None = None,
+    mode: str = "assessment",
 ) -> RoleplayResult:
     """Replay the saved role-play under ``key`` and score it on ``criteria``. Never raises
-    for bad learner work (an unknown criterion, the author's mistake, raises ValueError)."""
+    for bad learner work (an unknown criterion, the author's mistake, raises ValueError).
+
+    ``mode`` is the mode the task is graded as: a role-play played in another mode (practice,
+    with undo and the numeric meter) earns no role-play marks, with one line saying why.
+    """
     from trustkit.engine import replay
 
     weights = _weights(criteria)
@@ -375,6 +399,13 @@ def roleplay_result(
     if enc.scenario.id != scenario_id:
         res.status = "wrong-scenario"
         res.message = f"the saved role-play is of scenario '{enc.scenario.id}', not '{scenario_id}'"
+        return res
+    if mode and enc.mode != mode:
+        res.status = "wrong-mode"
+        res.message = (
+            f"the role-play was played in {enc.mode} mode, but this task is graded as an "
+            f"{mode}: play it again in the notebook's own role-play"
+        )
         return res
     res.status = "ok"
     res.turns = len(enc.turns)
@@ -408,10 +439,11 @@ def grade_roleplay(
     points: float = 5.0,
     *,
     base: str | Path | None = None,
+    mode: str = "assessment",
 ) -> float:
     """Hidden test: replay the saved role-play and return the score (partial credit)."""
     try:
-        res = roleplay_result(key, scenario_id, criteria, base=base)
+        res = roleplay_result(key, scenario_id, criteria, base=base, mode=mode)
     except ValueError as exc:  # the test cell names an unknown criterion
         _say(f"Role-play '{scenario_id}': the test is misconfigured ({exc}); 0 points.")
         return 0.0
@@ -734,33 +766,31 @@ def model_path(
     from trustkit.scenario import load
 
     sc = load(scenario_id)
-    weights = _weights(criteria)
+    _weights(criteria)  # an unknown criterion raises here, before the search
 
     def value(enc: Any) -> float:
-        credit, _ = _criteria_credit(enc, weights)
-        total = sum(weights[c] for c in credit)
-        return sum(weights[c] * v for c, v in credit.items()) / total if total else 0.0
+        return score_encounter(enc, criteria)[0]
 
     def rank(item: tuple[float, float, list[str]]) -> tuple[float, float, int]:
         return (-item[0], -item[1], len(item[2]))
 
-    frontier: list[list[str]] = [[]]
+    frontier: list[tuple[list[str], Any]] = [([], Encounter(sc))]
     finished: list[tuple[float, float, list[str]]] = []
     for _depth in range(max_turns):
-        scored: list[tuple[float, float, list[str]]] = []
-        for path in frontier:
-            enc = Encounter(sc)
-            for step in path:
-                enc.step(step)
-            for opt in enc.options:
+        scored: list[tuple[float, float, list[str], Any]] = []
+        for path, base_enc in frontier:
+            for opt in base_enc.options:
+                enc = base_enc.fork()
                 enc.step(opt.id)
                 item = (value(enc), enc.overall_trust, [*path, opt.id])
-                (finished if enc.finished else scored).append(item)
-                enc.undo()
+                if enc.finished:
+                    finished.append(item)
+                else:
+                    scored.append((*item, enc))
         if not scored:
             break
-        scored.sort(key=rank)
-        frontier = [p for _, _, p in scored[:beam]]
+        scored.sort(key=lambda r: rank(r[:3]))
+        frontier = [(p, e) for _, _, p, e in scored[:beam]]
     if not finished:
         return [], 0.0
     finished.sort(key=rank)
@@ -816,7 +846,7 @@ def model_work(
                 key, sid = args[0], args[1]
                 criteria = args[2] if len(args) > 2 else kwargs.get("criteria")
                 path, _fraction = model_path(sid, criteria)
-                enc = Encounter(sid)
+                enc = Encounter(sid, mode="assessment")
                 for step in path:
                     enc.step(step)
                 data = {
