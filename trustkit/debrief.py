@@ -189,6 +189,28 @@ class Debrief:
         return "\n".join(out)
 
 
+def _why_hidden(fact: Any, asked: bool) -> str:
+    """Why a fact stayed hidden, in words (never as a trust number to hit)."""
+    helps = fact.what_helps or (
+        "listen first - an open question, a reflection of what they said, and a question asked "
+        "without judgement make it feel safe to say"
+    )
+    helps = helps[0].lower() + helps[1:] if helps else helps
+    if fact.safety:
+        lead = (
+            "You asked, but they did not feel safe enough yet to answer."
+            if asked
+            else "Nobody asked about it directly."
+        )
+        return (
+            f"{lead} A safety question is always worth asking directly and kindly, and asking "
+            f"again later: {helps.rstrip('.')}. Keep asking."
+        )
+    if asked:
+        return f"You asked, but it did not feel safe to say yet. What helps: {helps.rstrip('.')}."
+    return f"Nothing you said opened the way to it. What helps: {helps.rstrip('.')}."
+
+
 def debrief(encounter: Encounter) -> Debrief:
     """Feedback on a played (or stopped) encounter."""
     sc = encounter.scenario
@@ -196,6 +218,8 @@ def debrief(encounter: Encounter) -> Debrief:
     shown: dict[str, int] = {}
     for turn in encounter.turns:
         on_offer = {s for opt in sc.node(turn.node).options for s in opt.skills}
+        if turn.kind != "option":  # a typed reply no option matched still shows its skills
+            on_offer |= set(turn.skills) & set(SKILLS)
         for s in on_offer:
             offered[s] = offered.get(s, 0) + 1
         for s in set(turn.skills):
@@ -217,13 +241,7 @@ def debrief(encounter: Encounter) -> Debrief:
     for fact in sc.facts:
         why = None
         if fact.id not in disclosed_at:
-            if fact.id in asked_at:
-                why = (
-                    f"You asked, but trust was {asked_at[fact.id]:.0f} and the patient needed "
-                    f"{fact.threshold:.0f} to say it."
-                )
-            else:
-                why = "Nothing you said opened the way to it."
+            why = _why_hidden(fact, fact.id in asked_at)
         facts.append(
             FactResult(
                 fact.id,
@@ -237,7 +255,8 @@ def debrief(encounter: Encounter) -> Debrief:
         )
 
     met = set(encounter.opportunities_met)
-    raised = set(met) | set(encounter.opportunities_missed) | set(encounter.opportunities_open)
+    # what arose, and what a good path raises even if this one steered around it
+    raised = set(encounter.opportunities_raised) | {o.id for o in sc.opportunities if o.expected}
     opportunities = [
         OpportunityResult(o.id, o.kind, o.cue, o.example_response, o.id in met)
         for o in sc.opportunities
@@ -250,7 +269,7 @@ def debrief(encounter: Encounter) -> Debrief:
         dec = sc.decisions[0]
         chosen = encounter.choices.get(dec.id)
         opt = next((o for o in dec.options if o.id == chosen), None)
-        fits = opt.fits_values if opt else None
+        fits = encounter.fits(dec.id)
         decision = {
             "id": dec.id,
             "question": dec.question,

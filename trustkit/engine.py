@@ -330,6 +330,8 @@ class Encounter:
         st = self._state
         if any(f not in st.disclosed for f in condition.facts):
             return False
+        if any(f in st.disclosed for f in condition.not_facts):
+            return False
         if any(o not in st.met for o in condition.met):
             return False
         if condition.no_remarks and st.memory:
@@ -417,6 +419,18 @@ class Encounter:
     def choices(self) -> dict[str, str]:
         """Decision id -> chosen decision option id."""
         return dict(self._state.choices)
+
+    def fits(self, decision_id: str) -> bool | None:
+        """Whether the decision reached fits the patient, given what they disclosed (None: no
+        decision reached)."""
+        chosen = self._state.choices.get(decision_id)
+        if chosen is None:
+            return None
+        dec = self.scenario.decision(decision_id)
+        opt = next((o for o in dec.options if o.id == chosen), None)
+        if opt is None:
+            return None
+        return bool(opt.fits_values and self.holds(opt.fits_if))
 
     @property
     def patient_line(self) -> str:

@@ -152,7 +152,7 @@ class Patient(_Model):
 class Condition(_Model):
     """What must have happened for a line, option, branch or ending to be reachable.
 
-    All listed items must hold: every fact disclosed, every option chosen (``node/option`` or a
+    All listed items must hold: every fact disclosed (and none of ``not_facts``), every option chosen (``node/option`` or a
     bare option id chosen at any node), every opportunity met, no remark remembered when
     ``no_remarks`` is true, and overall trust at least ``min_trust``.
     """
@@ -285,7 +285,15 @@ class Opportunity(_Model):
 class DecisionOption(_Model):
     id: Slug
     label: Text
-    fits_values: bool
+    fits_values: bool = Field(
+        description="Whether this option fits what matters to the patient (when `fits_if` is "
+        "absent or holds)."
+    )
+    fits_if: Condition | None = Field(
+        None,
+        description="The option fits only when this holds at the end (e.g. a disclosure that "
+        "changes what suits the patient); otherwise it does not fit.",
+    )
     note: Text
 
 

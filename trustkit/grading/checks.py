@@ -319,13 +319,11 @@ def _criteria_credit(enc: Any, wanted: Iterable[str]) -> tuple[dict[str, float],
             if not sc.decisions:
                 continue
             dec = sc.decisions[0]
-            chosen = enc.choices.get(dec.id)
-            opt = next((o for o in dec.options if o.id == chosen), None)
-            fits = bool(opt and opt.fits_values)
+            fits = enc.fits(dec.id)
             credit[name] = 1.0 if fits else 0.0
             notes[name] = (
                 "no decision reached"
-                if opt is None
+                if fits is None
                 else ("decision fits the patient's values" if fits else "decision does not fit")
             )
         elif name == "ending":
