@@ -9,6 +9,12 @@ opportunities each with an example reply, the decision fit and the estimated adh
 Work is saved after every action in ``trustkit-work/<key>.json`` (kind ``roleplay``) and
 restored - by replaying the transcript through the engine - when the cell runs again.
 
+Two modes. ``practice`` (lessons) teaches: the trust meter with numbers, Undo (every undone
+reply is kept in the transcript), hints and the patient's thoughts. ``assessment`` (graded
+exercises) measures: none of those; the patient's reaction shows only in words and body
+language. The options are shown in the engine's seeded order, and every attempt (the first
+run, each Restart) gets a fresh seed, recorded in the transcript.
+
 The hint never names the best option. It names a *communication skill* (from the course's skill
 vocabulary) shown by the option that would build the most trust here, as a generic nudge
 ("Try an open question: ..."). Skills are shared by many replies, so the learner still has to
@@ -18,13 +24,22 @@ judge which words fit; the hint's use is recorded in the transcript and the save
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
 
 from trustkit.debrief import Debrief, debrief
-from trustkit.engine import AmbiguousReply, Encounter, ReplayError, Turn, replay, suggested_skill
+from trustkit.engine import (
+    MODES,
+    AmbiguousReply,
+    Encounter,
+    ReplayError,
+    Turn,
+    replay,
+    suggested_skill,
+)
 from trustkit.errors import TrustkitError
 from trustkit.scenario import DIMENSIONS, NEGATIVE_SKILLS, NEUTRAL_SKILLS, SKILLS
 from trustkit.widgets._common import (
@@ -102,7 +117,19 @@ class RolePlay(w.VBox):
     :attr:`encounter`, :attr:`debrief` (``None`` until the encounter has ended).
     """
 
-    def __init__(self, scenario_id: str, *, key: str | None = None, seed: int = 0) -> None:
+    def __init__(
+        self,
+        scenario_id: str,
+        *,
+        key: str | None = None,
+        seed: int | None = None,
+        mode: str = "practice",
+    ) -> None:
+        if mode not in MODES:
+            raise TrustkitError(f"mode must be one of {', '.join(MODES)}, not {mode!r}.")
+        self.mode = mode
+        self._fixed_seed = seed
+        self.attempt = 1
         self.hints_used = 0
         self.thoughts_shown = 0
         self.self_rating: dict[str, Any] | None = None
@@ -111,7 +138,7 @@ class RolePlay(w.VBox):
         self._tied_text: str | None = None
         self.debrief: Debrief | None = None
         self.message = message_widget()
-        self.encounter = Encounter(scenario_id, seed=seed)
+        self.encounter = Encounter(scenario_id, seed=self._next_seed(), mode=mode)
         sc = self.encounter.scenario
         self.key = key or f"roleplay-{sc.id}"
         self.saved = SavedWork(self.key, KIND)
@@ -212,8 +239,20 @@ class RolePlay(w.VBox):
             ]
         )
         self.add_class("tk-roleplay")
+        self.add_class(f"tk-mode-{mode}")
+        if mode == "assessment":
+            # assessment measures: no meter numbers, no undo, no hints, no thoughts
+            trust_box.layout.display = "none"
+            for b in (self.thought_button, self.hint_button, self.undo_button):
+                b.layout.display = "none"
         self._restore()
         self._render()
+
+    def _next_seed(self) -> int:
+        """A fresh seed per attempt (deterministic when the widget was given a seed)."""
+        if self._fixed_seed is not None:
+            return int(self._fixed_seed) + self.attempt - 1
+        return secrets.randbelow(2**31)
 
     # -- actions (also the programmatic API) ---------------------------------------------
     def choose(self, index: int | str) -> Turn | None:
@@ -238,11 +277,22 @@ class RolePlay(w.VBox):
         if turn is None or interp is None:
             return turn
         self.reply.value = ""
-        option = next((o for o in interp.ranked if o[0].id == turn.option), interp.ranked[0])
-        why = f" ({'; '.join(option[2])})" if option[2] else ""
-        self.message.value = (
-            f"<p>➜ <b>Understood as:</b> &ldquo;{esc(option[0].text)}&rdquo;{esc(why)}</p>"
-        )
+        if turn.kind == "disrespect":
+            self.message.value = problem(
+                f"The patient heard that as disrespect (“{turn.evidence}”). It costs trust, and "
+                "they will remember it."
+            )
+        elif turn.kind in ("aside", "puzzled"):
+            self.message.value = note(
+                "Not taken up: your reply is not about anything the patient can answer here "
+                f"({interp.why}). Reply to what they just said, or pick an option."
+            )
+        else:
+            option = next((o for o in interp.ranked if o[0].id == turn.option), interp.ranked[0])
+            why = f" ({'; '.join(option[2])})" if option[2] else ""
+            self.message.value = (
+                f"<p>➜ <b>Understood as:</b> &ldquo;{esc(option[0].text)}&rdquo;{esc(why)}</p>"
+            )
         return turn
 
     def pick_tied(self, index: int) -> Turn | None:
@@ -259,8 +309,11 @@ class RolePlay(w.VBox):
         return turn
 
     def undo(self) -> Turn | None:
-        """Take back the last turn."""
+        """Take back the last turn (practice mode; the undone reply stays in the transcript)."""
         self.confirm.children = []
+        if self.mode != "practice":
+            self.message.value = note("There is no undo in an assessment.")
+            return None
         undone = self.encounter.undo()
         if undone is None:
             self.message.value = note("Nothing to undo.")
@@ -271,8 +324,9 @@ class RolePlay(w.VBox):
         return undone
 
     def restart(self) -> None:
-        """Start the encounter again. A finished attempt stays in the progress history."""
-        self.encounter.restart()
+        """Start again with a fresh seed. A finished attempt stays in the progress history."""
+        self.attempt += 1
+        self.encounter = Encounter(self.encounter.scenario, seed=self._next_seed(), mode=self.mode)
         self.hints_used = self.thoughts_shown = 0
         self._recorded = False
         self.debrief = None
@@ -282,7 +336,11 @@ class RolePlay(w.VBox):
         self._after_change()
 
     def hint(self) -> str:
-        """A nudge towards a trust-building skill, without naming the option (recorded)."""
+        """A nudge towards a trust-building skill, without naming the option (recorded).
+        Practice mode only."""
+        if self.mode != "practice":
+            self.aside.value = ""
+            return "There are no hints in an assessment."
         text = hint_for(self.encounter.options)
         if self.encounter.options:
             self.hints_used += 1
@@ -370,6 +428,9 @@ class RolePlay(w.VBox):
         ]
 
     def _toggle_thought(self, change: Any) -> None:
+        if change["new"] and self.mode != "practice":
+            self.thought_button.value = False
+            return
         if change["new"]:
             thought = self.encounter.thought
             if thought:
@@ -404,13 +465,25 @@ class RolePlay(w.VBox):
                     "<br><span class='tk-withheld'>⊘ <b>Held something back</b> "
                     "(not ready to say yet)</span>"
                 )
-            lines.append(f"<p><b>{esc(name)}:</b> {esc(t.patient_reply)}{marks}</p>")
+            if t.kind == "disrespect":
+                marks += (
+                    "<br><span class='tk-remembered'>✖ <b>Heard as disrespect</b> "
+                    "(remembered)</span>"
+                )
+            elif t.kind in ("aside", "puzzled"):
+                marks += "<br><span class='tk-not-taken'>… <b>Not taken up</b></span>"
+            react = (
+                f"<span class='tk-reaction'><i>({esc(t.reaction)})</i></span> "
+                if t.reaction
+                else ""
+            )
+            lines.append(f"<p><b>{esc(name)}:</b> {react}{esc(t.patient_reply)}{marks}</p>")
         self.dialogue.value = "<div>" + "".join(lines) + "</div>"
         self._render_trust()
         self._render_options(enc.options)
         for widget in (self.reply, self.say_button, self.hint_button, self.thought_button):
             widget.disabled = enc.finished
-        self.undo_button.disabled = not enc.turns
+        self.undo_button.disabled = not enc.turns or self.mode != "practice"
         if enc.finished:
             self._render_debrief()
         else:
@@ -544,6 +617,8 @@ class RolePlay(w.VBox):
             "hints_used": self.hints_used,
             "thoughts_shown": self.thoughts_shown,
             "self_rating": self.self_rating,
+            "mode": self.mode,
+            "attempt": self.attempt,
         }
 
     def _save(self) -> None:
@@ -567,7 +642,17 @@ class RolePlay(w.VBox):
                 f"changed since. It was kept as {kept}; you can start afresh."
             )
             return
+        if restored.mode != self.mode:
+            kept = self.saved.move_aside()
+            self.message.value = problem(
+                f"Your saved role-play was played in {restored.mode} mode, but this one is "
+                f"{'an' if self.mode == 'assessment' else 'a'} {self.mode}; it was kept as "
+                f"{kept} and this one starts afresh."
+            )
+            return
         self.encounter = restored
+        attempt = data.get("attempt")
+        self.attempt = attempt if isinstance(attempt, int) and attempt > 0 else 1
         self.hints_used = int(data.get("hints_used") or 0)
         self.thoughts_shown = int(data.get("thoughts_shown") or 0)
         rating = data.get("self_rating")
