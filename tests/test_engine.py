@@ -74,8 +74,17 @@ def test_opportunity_windows(mini: Scenario) -> None:
     assert set(t2.opportunities_missed) == {"worry-fuss", "tired"}
     enc2 = Encounter(mini)
     enc2.step("closed")
-    t = enc2.step("empathise")  # empathy meets everything still open
+    t = enc2.step("empathise")  # authored to meet both cues that are still open
     assert set(t.opportunities_met) == {"worry-fuss", "tired"}
+
+
+def test_an_empathic_reply_meets_only_the_cues_it_was_written_for() -> None:
+    sc = _variant(nodes__1__options__0__meets=["tired"])
+    enc = Encounter(sc)
+    enc.step("closed")
+    t = enc.step("empathise")  # empathy, but authored for 'tired' only
+    assert t.opportunities_met == ("tired",)
+    assert t.opportunities_missed == ("worry-fuss",)
 
 
 def test_remembered_remark_has_a_lasting_cost(mini: Scenario) -> None:
@@ -170,8 +179,9 @@ def _tampered(mini: Scenario, change) -> dict:
         (lambda d: d["turns"][2].update(trust_after=90.0), "turn 3 records trust 90.0"),
         (lambda d: d["turns"][1].update(option="teleport"), "turn 2 chooses 'teleport'"),
         (lambda d: d["turns"][1].update(node="decide"), "turn 2 says it was played at node"),
-        (lambda d: d["scenario"].update(hash="0" * 64), "differs from the one"),
-        (lambda d: d["scenario"].update(version="9.9"), "version '9.9'"),
+        (lambda d: d["scenario"].update(hash="0" * 64), "different mechanics"),
+        (lambda d: d.update(mode="exam"), "mode 'exam'"),
+        (lambda d: d["turns"][0].update(text="What's the weather like in Paris?"), "play as puzzled"),
         (lambda d: d.update(format="other"), "not a trustkit transcript"),
         (lambda d: d.update(schema_version=99), "schema version 99"),
         (lambda d: d.update(ending="walkout"), "ended at 'walkout'"),

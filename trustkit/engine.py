@@ -496,6 +496,18 @@ class Encounter:
         ``text`` is the learner's own typed words when the option was matched from free text.
         """
         option = self._resolve(choice)
+        if text is not None:
+            # typed words travel with the option they stand for: they must fit it (replay
+            # checks the same), so typed words cannot be paired with any option at will
+            if not text.strip():
+                raise TrustkitError("type a reply first.")
+            interp = self.interpret(text)
+            allowed = [o.id for o in interp.tied] or ([interp.best.id] if interp.best else [])
+            if option.id not in allowed:
+                raise TrustkitError(
+                    f"your words do not fit option '{option.id}' here; say them with say(), "
+                    "or choose the option without words."
+                )
         record = _Record(self._state.node, option.id, text, self._clock(), hint_used, thought_shown)
         turn = self._apply(option, text)
         self._records.append(record)

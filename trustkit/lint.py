@@ -394,7 +394,7 @@ def _cond_refs(cond, sc: Scenario, node_ids: set[str], option_ids: dict[str, set
         return
     facts = {f.id for f in sc.facts}
     opps = {o.id for o in sc.opportunities}
-    for f in cond.facts:
+    for f in [*cond.facts, *cond.not_facts]:
         if f not in facts:
             yield f"requires unknown fact '{f}'."
     for o in cond.met:

@@ -152,12 +152,15 @@ class Patient(_Model):
 class Condition(_Model):
     """What must have happened for a line, option, branch or ending to be reachable.
 
-    All listed items must hold: every fact disclosed (and none of ``not_facts``), every option chosen (``node/option`` or a
-    bare option id chosen at any node), every opportunity met, no remark remembered when
-    ``no_remarks`` is true, and overall trust at least ``min_trust``.
+    All listed items must hold: every fact disclosed (and none of ``not_facts``), every option
+    chosen (``node/option`` or a bare option id chosen at any node), every opportunity met, no
+    remark remembered when ``no_remarks`` is true, and overall trust at least ``min_trust``.
     """
 
     facts: list[Slug] = Field(default_factory=list)
+    not_facts: list[Slug] = Field(
+        default_factory=list, description="Facts that must NOT have been disclosed."
+    )
     options: list[
         Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)?$")]
     ] = Field(default_factory=list)
