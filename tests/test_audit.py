@@ -51,8 +51,8 @@ def test_feeling_words_are_counted() -> None:
 
 
 def test_exercise_criteria_are_the_problem_sets_own() -> None:
-    from trustkit.grading.criteria import EXERCISE_CRITERIA
     from trustkit.grading.checks import CRITERIA
+    from trustkit.grading.criteria import EXERCISE_CRITERIA
 
     for weights in EXERCISE_CRITERIA.values():
         assert set(weights) <= set(CRITERIA)

@@ -49,7 +49,14 @@ def test_no_command_and_usage_errors(capsys: pytest.CaptureFixture[str]) -> None
 def test_play_json_then_replay_gives_same_debrief(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    code, out, _ = run(capsys, "play", str(MINI), "--choices", "1,1,1,1,1", "--json")
+    code, out, _ = run(
+        capsys,
+        "play",
+        str(MINI),
+        "--choices",
+        "open,empathise,ask-smoke,reflect-job,share",
+        "--json",
+    )
     assert code == 0
     played = json.loads(out)
     assert set(played) == {"transcript", "debrief"}
@@ -78,7 +85,7 @@ def test_play_option_ids_and_output_file(capsys: pytest.CaptureFixture[str], tmp
         ("1,9", "choice 2: option 9 does not exist here"),
         ("0", "numbered from 1"),
         ("1,,2", "an empty choice"),
-        ("3,2,1", "choice 3 comes after the encounter ended"),
+        ("smoker,push-on,open", "choice 3 comes after the encounter ended"),
     ],
 )
 def test_play_bad_choices(capsys: pytest.CaptureFixture[str], choices: str, message: str) -> None:
@@ -88,7 +95,14 @@ def test_play_bad_choices(capsys: pytest.CaptureFixture[str], choices: str, mess
 
 
 def test_replay_tampered_transcript(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    _, out, _ = run(capsys, "play", str(MINI), "--choices", "1,1,1,1,1", "--json")
+    _, out, _ = run(
+        capsys,
+        "play",
+        str(MINI),
+        "--choices",
+        "open,empathise,ask-smoke,reflect-job,share",
+        "--json",
+    )
     data = json.loads(out)["transcript"]
     data["turns"][1]["trust_after"] = 99
     bad = tmp_path / "bad.json"
@@ -228,7 +242,7 @@ def test_replay_bad_files(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
 
 
 def test_interactive_play_through_stdin(tmp_path: Path) -> None:
-    script = "1\nu\n1\n1\n1\n1\n1\n"
+    script = "open\nu\nopen\nempathise\nask-smoke\nreflect-job\nshare\n"
     proc = subprocess.run(
         [sys.executable, "-m", "trustkit.cli", "play", str(MINI), "-o", str(tmp_path / "t.json")],
         input=script,

@@ -64,7 +64,9 @@ def test_poor_path_debrief_explains_what_was_missed(mini) -> None:
     assert d.ending["quality"] == "mixed"
     missed = {f.id: f for f in d.facts_missed}
     assert set(missed) == {"smoking"}
-    assert "trust was 53 and the patient needed 55" in missed["smoking"].why_missed
+    why = missed["smoking"].why_missed
+    assert why.startswith("You asked, but it did not feel safe to say yet.")
+    assert "53" not in why and "55" not in why  # words, not a trust number to hit
     assert missed["smoking"].example_question
     assert {o.id for o in d.opportunities_missed} == {"worry-fuss", "tired", "job"}
     assert d.decision["fits_values"] is False
@@ -80,7 +82,7 @@ def test_judgmental_path_is_remembered(mini) -> None:
     skills = {s.skill: s for s in d.skills}
     assert skills["judgmental"].score == 0.0
     missed = {f.id: f.why_missed for f in d.facts_missed}
-    assert missed["smoking"] == "Nothing you said opened the way to it."
+    assert missed["smoking"].startswith("Nothing you said opened the way to it. What helps:")
 
 
 def test_unfinished_encounter_and_dict_shape(mini) -> None:

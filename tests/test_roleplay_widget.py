@@ -39,16 +39,16 @@ def test_play_to_the_end_and_debrief() -> None:
 
 def test_missed_items_show_example_replies() -> None:
     rp = RolePlay(str(MINI), key="rp-poor")
-    rp.choose(2)  # the judgmental remark
-    rp.choose(1)  # push on
+    rp.choose("smoker")  # the judgmental remark
+    rp.choose("push-on")
     text = rp.debrief_box.children[0].value
     assert "✖ missed" in text and "Try:" in text and "remembers" in text
 
 
 def test_work_is_restored_after_a_restart_of_the_kernel() -> None:
     rp = RolePlay(str(MINI), key="rp-restore")
-    rp.choose(0)
-    rp.choose(0)
+    rp.choose("open")
+    rp.choose("empathise")
     saved = work.peek("rp-restore", "roleplay").data
     assert saved["completed"] is False and len(saved["transcript"]["turns"]) == 2
     again = RolePlay(str(MINI), key="rp-restore")  # a re-run of the cell

@@ -50,9 +50,10 @@ def test_content_hash_is_stable_and_sensitive(tmp_path: Path) -> None:
     b = load_file(MINI).scenario
     assert a.content_hash() == b.content_hash()
     data = _mini_data()
-    data["nodes"][0]["patient"] = "A different line."
-    changed = Scenario.model_validate(data)
-    assert changed.content_hash() != a.content_hash()
+    data["nodes"][0]["patient"] = "A different line."  # prose: same mechanics, same hash
+    assert Scenario.model_validate(data).content_hash() == a.content_hash()
+    data["nodes"][0]["options"][0]["next"] = "habits"  # mechanics: a new hash
+    assert Scenario.model_validate(data).content_hash() != a.content_hash()
 
 
 def test_json_schema_is_valid_and_validates_mini() -> None:

@@ -149,8 +149,10 @@ def test_an_ambiguous_typed_reply_offers_the_tied_options() -> None:
     assert len(rp.encounter.interpret(TIE).tied) > 1, "precondition: the analyzer finds a tie"
     assert rp.type_reply(TIE) is None and rp.encounter.turns == []
     ties = [b for b in rp.confirm.children if "tk-tie" in getattr(b, "_dom_classes", ())]
-    assert [b.description for b in ties] == [o.text for o in rp.encounter.options[:2]]
-    turn = rp.pick_tied(1)
+    tied = rp.encounter.interpret(TIE).tied
+    assert [b.description for b in ties] == [o.text for o in tied]
+    pick = [o.id for o in tied].index("closed")
+    turn = rp.pick_tied(pick)
     assert turn is not None and turn.option == "closed" and turn.said == TIE and turn.typed
     assert rp.confirm.children == ()
     assert rp.pick_tied(0) is None and "no choice" in rp.message.value
@@ -160,10 +162,14 @@ def test_errors_become_messages_not_tracebacks() -> None:
     rp = RolePlay(str(MINI), key="rp-errors")
     assert rp.choose(7) is None and "option 8 does not exist" in rp.message.value
     assert rp.type_reply("   ") is None and "type a reply first" in rp.message.value
-    assert rp.type_reply("Okay") is None and "could not match" in rp.message.value
     assert rp.encounter.turns == []
     assert rp.undo() is None and "Nothing to undo" in rp.message.value
     assert work.peek("rp-errors", "roleplay").message  # nothing was saved by failures
+    # a reply with nothing in it to answer is played, but not taken up: no gain, no progress
+    turn = rp.type_reply("Okay")
+    assert turn is not None and turn.kind == "puzzled" and "Not taken up" in rp.message.value
+    assert turn.overall_after == turn.overall_before and rp.encounter.node.id == "opening"
+    assert "Not taken up" in rp.dialogue.value
 
 
 def test_hint_and_thought_are_recorded_and_the_hint_names_no_option() -> None:
@@ -174,9 +180,9 @@ def test_hint_and_thought_are_recorded_and_the_hint_names_no_option() -> None:
     assert "☞" in rp.aside.value and "Hint:" in rp.aside.value
     rp.show_thought()
     assert "The patient thinks" in rp.aside.value and "making a fuss" in rp.aside.value
-    rp.choose(0)
+    rp.choose("open")
     rp.show_thought(False)
-    rp.choose(0)
+    rp.choose("empathise")
     data = work.peek("rp-tools", "roleplay").data
     first, second = data["transcript"]["turns"]
     assert first["hint_used"] is True and first["thought_shown"] is True
@@ -187,8 +193,8 @@ def test_hint_and_thought_are_recorded_and_the_hint_names_no_option() -> None:
 
 def test_undo_and_restart_with_confirmation() -> None:
     rp = RolePlay(str(MINI), key="rp-undo")
-    rp.choose(0)
-    rp.choose(0)
+    rp.choose("open")
+    rp.choose("empathise")
     undone = rp.undo()
     assert undone is not None and undone.option == "empathise" and len(rp.encounter.turns) == 1
     assert "Took back" in rp.message.value
@@ -219,8 +225,8 @@ def test_saved_work_restores_in_a_new_widget_after_a_kernel_restart(
     monkeypatch.chdir(tmp_path)  # Jupyter runs a notebook in its own folder
     rp = RolePlay(str(MINI), key="rp-restore")
     rp.hint()
-    rp.choose(0)
-    rp.type_reply("You sound exhausted, that must be hard.")
+    rp.choose("open")
+    rp.type_reply("You sound exhausted - and you are not bothering me.")
     assert (tmp_path / "trustkit-work" / "rp-restore.json").is_file()
     del rp  # "kernel restart": a new object, the same folder
     again = RolePlay(str(MINI), key="rp-restore")
@@ -444,7 +450,7 @@ def test_four_dimensions_toggle_and_no_figure_under_the_grader(
     assert rp.dims.value == ""
     rp.dims_toggle.value = True
     assert "Caring: 45/100" in rp.dims.value and "Respect for autonomy" in rp.dims.value
-    rp.choose(0)
+    rp.choose("open")
     assert "Caring: 51/100 (+6.0)" in rp.dims.value
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     for opt in MINI_GOOD[1:]:

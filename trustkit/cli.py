@@ -141,7 +141,7 @@ def _play_interactive(enc, args: argparse.Namespace) -> int:
     p = sc.patient
     print(f"{sc.title}\n{p.name}, {p.age}, {p.setting}: {p.reason_for_visit}\n")
     if enc.mode == "practice":
-        print("Type an option's number, or type your own reply. 'u' undoes, 'q' quits.\n")
+        print("Type an option's number (or id), or your own reply. 'u' undoes, 'q' quits.\n")
     else:
         print("Assessment: type an option's number or your own reply; no undo. 'q' quits.\n")
     print(f"{p.name}: {enc.patient_line}")
@@ -169,6 +169,8 @@ def _play_interactive(enc, args: argparse.Namespace) -> int:
         try:
             if raw.isdigit():
                 turn = enc.step(int(raw) - 1)
+            elif raw in {o.id for o in enc.options}:
+                turn = enc.step(raw)
             else:
                 turn = enc.say(raw)
                 if turn.kind == "option":
