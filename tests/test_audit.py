@@ -66,3 +66,15 @@ def test_cli_audit_json_and_exit_code(capsys) -> None:
     assert {"top", "longest", "feeling-words", "random", "trial-and-error", "best"} <= names
     assert main(["audit", "no-such-scenario"]) == 1
     assert "no packaged scenario" in capsys.readouterr().err
+
+
+def test_docs_audit_table_is_current(result) -> None:
+    import importlib.util
+
+    from .conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("audit_doc", ROOT / "scripts" / "audit_doc.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    actual = (ROOT / "docs" / "audit.md").read_text(encoding="utf-8")
+    assert actual == module.render(result), "docs/audit.md is out of date: run scripts/audit_doc.py"

@@ -228,7 +228,7 @@ class AuditResult:
             f"trustkit audit: {n} scenario(s) x {len(self.seeds)} seed(s); graded as an "
             "assessment, as the grader does",
             "",
-            f"{'strategy':<16} {'criteria':<9} {'mean graded':>11} {'good endings':>13}  worst scenario",
+            f"{'strategy':<16} {'criteria':<9} {'mean graded':>11} {'good endings':>13}  most exposed scenario",
         ]
         for r in self.rows:
             if r.fractions:

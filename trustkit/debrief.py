@@ -184,6 +184,17 @@ class Debrief:
                 out.append(f"Decision: {d['chosen_label']} - {fit} what matters to the patient.")
         for remark in self.remembered:
             out.append(f"The patient remembers: {remark}")
+        if self.extra.get("undone"):
+            out.append(
+                f"You took back {self.extra['undone']} repl"
+                f"{'y' if self.extra['undone'] == 1 else 'ies'} (practice mode)."
+            )
+        if self.extra.get("not_taken_up"):
+            out.append(
+                f"{self.extra['not_taken_up']} typed repl"
+                f"{'y was' if self.extra['not_taken_up'] == 1 else 'ies were'} not taken up: "
+                "they answered nothing the patient had said."
+            )
         out.append(f"Estimated adherence: {100 * self.adherence:.0f}%")
         out.append(f"  ({self.adherence_label})")
         return "\n".join(out)
@@ -307,6 +318,12 @@ def debrief(encounter: Encounter) -> Debrief:
         decision=decision,
         remembered=encounter.memory,
         adherence=estimate_adherence(overall(end), bool(fits)),
+        extra={
+            "mode": encounter.mode,
+            "undone": len(encounter.undone),
+            "not_taken_up": sum(1 for t in encounter.turns if t.kind in ("aside", "puzzled")),
+            "disrespect": [t.evidence for t in encounter.turns if t.kind == "disrespect"],
+        },
     )
 
 
