@@ -9,8 +9,12 @@ on the default criteria everywhere. The strategies:
     always the first / last option in the order the learner sees (a seeded shuffle);
 ``longest`` / ``shortest``
     always the option with the most / fewest characters;
-``feeling-words``
-    the option with the most "empathic" vocabulary (feel, sounds, understand, worry ...);
+``median-length``
+    the option whose length is in the middle (authors who shun both extremes give it away);
+``feeling-words`` / ``fewest-feeling-words``
+    the option with the most / fewest "empathic" words (feel, sounds, understand, worry ...);
+``question``
+    an option that asks something (ends with a question mark), else the first shown;
 ``random``
     a seeded random option;
 ``stock-phrase``
@@ -79,12 +83,20 @@ def _by(key: Callable[[Any], float]) -> Chooser:
     return choose
 
 
+def _median_length(enc: Encounter, _rng: random.Random) -> str:
+    options = sorted(enc.options, key=lambda o: len(o.text))
+    return options[(len(options) - 1) // 2].id
+
+
 BLIND: dict[str, Chooser] = {
     "top": lambda enc, _rng: enc.options[0].id,
     "bottom": lambda enc, _rng: enc.options[-1].id,
     "longest": _by(lambda o: len(o.text)),
     "shortest": _by(lambda o: -len(o.text)),
+    "median-length": _median_length,
     "feeling-words": _by(lambda o: _feeling_count(o.text)),
+    "fewest-feeling-words": _by(lambda o: -_feeling_count(o.text)),
+    "question": _by(lambda o: 1 if o.text.rstrip().endswith("?") else 0),
     "random": lambda enc, rng: rng.choice(enc.options).id,
 }
 """Meaning-blind strategies that click options."""

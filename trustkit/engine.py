@@ -785,6 +785,9 @@ class Encounter:
         ranked.sort(key=lambda r: -r[1])  # stable within the shuffled display order
         if ranked and ranked[0][1] > 0:
             return Interpretation(text, analysis, ranked)
+        by_topic = self._match_by_topic(analysis, words, heard)
+        if by_topic:
+            return Interpretation(text, analysis, by_topic)
         about_visit = not words or bool(words & (heard | self._vocabulary()))
         if analysis.codes and about_visit:
             why = "it shows a skill but is not about anything the patient can take up here"
@@ -794,6 +797,34 @@ class Encounter:
         else:
             why = "the patient cannot tell what you want from them"
         return Interpretation(text, analysis, ranked, "puzzled", None, why)
+
+    TOPIC_MIN_SHARED = 2
+    TOPIC_MIN_SHARE = 0.5
+
+    def _match_by_topic(self, analysis: Any, words: frozenset[str], heard: frozenset[str]):
+        """When no option's skills match (plain statements carry few codes), match on what the
+        reply is about: at least :attr:`TOPIC_MIN_SHARED` shared content words making up at
+        least :attr:`TOPIC_MIN_SHARE` of the reply's content words. Never for a reply with a
+        trust-harming code (that one is answered as it is, see :meth:`interpret`)."""
+        from trustkit.topics import listening_skill, topic_words
+
+        if analysis.code_set() & NEGATIVE_SKILLS or not words:
+            return []
+        found = []
+        for opt in self.options:
+            own = topic_words(opt.text) | topic_words(" ".join(opt.keywords))
+            if listening_skill(opt.skills):
+                own = own | heard
+            shared = words & own
+            share = len(shared) / len(words)
+            if len(shared) >= self.TOPIC_MIN_SHARED and share >= self.TOPIC_MIN_SHARE:
+                reasons = [
+                    "no communication codes decide it, so it is matched by what it is about: "
+                    + ", ".join(sorted(shared)[:5])
+                ]
+                found.append((opt, round(0.5 * share, 4), reasons))
+        found.sort(key=lambda r: -r[1])
+        return found
 
     def _vocabulary(self) -> frozenset[str]:
         if getattr(self, "_words", None) is None:
@@ -963,6 +994,10 @@ def replay(transcript: dict[str, Any], scenario: Scenario | str | None = None) -
     except TrustkitError as exc:
         raise ReplayError(f"the transcript's scenario cannot be loaded: {exc}") from None
     _expect(sc.id == sid, f"the transcript is for scenario '{sid}', not '{sc.id}'.")
+    if meta.get("hash") != sc.content_hash():  # played on an earlier version: use that one
+        from trustkit.versions import find
+
+        sc = find(sid, meta.get("hash")) or sc
     _expect(
         meta.get("hash") == sc.content_hash(),
         f"the transcript was made with different mechanics of '{sid}' (version "
