@@ -377,3 +377,15 @@ def test_a_prose_fix_keeps_old_transcripts_valid_and_a_mechanics_change_does_not
     assert changed.content_hash() != old.content_hash()
     with pytest.raises(ReplayError, match="different mechanics"):
         replay(transcript, changed)
+
+
+def test_a_plain_statement_is_matched_by_what_it_is_about(mini: Scenario) -> None:
+    enc = play(mini, ["open", "empathise", "ask-smoke", "reflect-job"])  # at 'decide'
+    interp = enc.interpret("An X-ray now, or we wait two weeks.")
+    assert interp.analysis.codes == ()  # no communication codes to go on
+    assert interp.best is not None and interp.best.id == "share"
+    assert "matched by what it is about" in interp.reasons[0]
+    # one shared word is not enough, and a harmful code is never matched by topic alone
+    assert enc.interpret("Weeks.").kind != "option"
+    harsh = enc.interpret("An X-ray now, or wait two weeks, you idiot.")
+    assert harsh.kind == "disrespect"
