@@ -804,20 +804,33 @@ class Encounter:
     def _match_by_topic(self, analysis: Any, words: frozenset[str], heard: frozenset[str]):
         """When no option's skills match (plain statements carry few codes), match on what the
         reply is about: at least :attr:`TOPIC_MIN_SHARED` shared content words making up at
-        least :attr:`TOPIC_MIN_SHARE` of the reply's content words. Never for a reply with a
-        trust-harming code (that one is answered as it is, see :meth:`interpret`)."""
+        least :attr:`TOPIC_MIN_SHARE` of the reply's content words, or, in a sentence of four
+        words or more whose only content word is shared, a word no other option here is about.
+        Never for a reply with a trust-harming code (answered as it is, see :meth:`interpret`)."""
         from trustkit.topics import listening_skill, topic_words
 
         if analysis.code_set() & NEGATIVE_SKILLS or not words:
             return []
         found = []
+        owns = []
         for opt in self.options:
             own = topic_words(opt.text) | topic_words(" ".join(opt.keywords))
             if listening_skill(opt.skills):
                 own = own | heard
+            owns.append((opt, own))
+        long_enough = len(analysis.text.split()) >= 4
+        for opt, own in owns:
             shared = words & own
             share = len(shared) / len(words)
-            if len(shared) >= self.TOPIC_MIN_SHARED and share >= self.TOPIC_MIN_SHARE:
+            # one shared word is enough in a full sentence about nothing else, when no other
+            # option here is about that word ("You need to go to hospital today.")
+            unique = (
+                len(shared) == 1
+                and share == 1.0
+                and long_enough
+                and not any(shared <= other for o, other in owns if o is not opt)
+            )
+            if (len(shared) >= self.TOPIC_MIN_SHARED and share >= self.TOPIC_MIN_SHARE) or unique:
                 reasons = [
                     "no communication codes decide it, so it is matched by what it is about: "
                     + ", ".join(sorted(shared)[:5])

@@ -36,7 +36,7 @@ _STOP = frozenset(
     you you'd you'll you're you've your yours yourself yourselves
     tell telling told hear heard sound sounds sounding like feel feels feeling feelings felt
     understand understood know knew mean means meant happen happened happening maybe bit kind
-    sort today now moment time times take taking make making want wanted wonder wondering
+    sort now moment time times take taking make making want wanted wonder wondering
     imagine guess hmm mm um uh ah right yeah yep thanks thank please sorry go on carry keep
     start beginning share sharing talk talking speak speaking ask asking question questions
     doctor doc anyway actually honestly little great good fine lovely hello hi morning afternoon
