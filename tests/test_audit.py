@@ -78,3 +78,26 @@ def test_docs_audit_table_is_current(result) -> None:
     spec.loader.exec_module(module)
     actual = (ROOT / "docs" / "audit.md").read_text(encoding="utf-8")
     assert actual == module.render(result), "docs/audit.md is out of date: run scripts/audit_doc.py"
+
+
+def test_the_surface_model_learns_style_from_other_scenarios_only(monkeypatch) -> None:
+    seen: list[list[str]] = []
+    real = audit_mod._surface_counts
+
+    def spy(ids):
+        seen.append(list(ids))
+        return real(ids)
+
+    monkeypatch.setattr(audit_mod, "_surface_counts", spy)
+    audit_mod.audit(["teach-back"], seeds=(1,), criteria_sets=("default",))
+    assert seen and all("teach-back" not in ids for ids in seen)
+    assert len(seen[0]) == len(audit_mod.packaged_ids()) - 1
+
+
+def test_surface_cues_report_lifts(capsys) -> None:
+    rows = audit_mod.surface_cues(top=5)
+    assert len(rows) == 5 and all(
+        {"feature", "value", "lift", "best", "options"} <= set(r) for r in rows
+    )
+    assert main(["audit", "--cues", "3"]) == 0
+    assert "lift" in capsys.readouterr().out

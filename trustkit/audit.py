@@ -17,6 +17,12 @@ on the default criteria everywhere. The strategies:
     an option that asks something (ends with a question mark), else the first shown;
 ``random``
     a seeded random option;
+``surface-model``
+    a learner who has noticed the surface habits of the course's authors: a naive-Bayes score
+    over surface features (length rank, question mark, exclamation mark, feeling-word count,
+    first word, "sorry", a dash, how often "you" appears), trained on every *other* packaged
+    scenario (leave one out) and then played on this one. It reads no meaning, only style;
+    :func:`surface_cues` lists the features that give the best reply away most;
 ``stock-phrase``
     types the same kind, generic sentences at every turn (vocabulary without listening);
 ``trial-and-error``
@@ -35,6 +41,7 @@ on at least half of the seeds).
 
 from __future__ import annotations
 
+import math
 import random
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -100,6 +107,97 @@ BLIND: dict[str, Chooser] = {
     "random": lambda enc, rng: rng.choice(enc.options).id,
 }
 """Meaning-blind strategies that click options."""
+
+
+def packaged_ids() -> list[str]:
+    """The packaged scenario ids (here so tests can see what the surface model learns from)."""
+    from trustkit.scenario import packaged_ids as ids
+
+    return ids()
+
+
+# -- a learner of surface habits ------------------------------------------------------------
+def surface_features(options: Sequence[Any]) -> list[dict[str, Any]]:
+    """Surface features of each option among its siblings (no meaning, only style)."""
+    lengths = sorted(len(o.text) for o in options)
+    out = []
+    for o in options:
+        text = o.text.strip()
+        rank = lengths.index(len(o.text)) / max(1, len(options) - 1)
+        words = text.split()
+        out.append(
+            {
+                "length": "shortest" if rank < 0.34 else "middle" if rank < 0.67 else "longest",
+                "question": text.endswith("?"),
+                "asks": "?" in text,
+                "exclamation": "!" in text,
+                "feeling": min(2, _feeling_count(text)),
+                "first": words[0].lower().strip(",.;:'\"()") if words else "",
+                "sorry": "sorry" in text.lower(),
+                "dash": " - " in text or "\u2013" in text,
+                "you": min(3, len(re.findall(r"\byou\b", text.lower()))),
+            }
+        )
+    return out
+
+
+def _surface_counts(scenario_ids: Sequence[str]) -> dict[tuple[str, Any], list[int]]:
+    from trustkit.scenario import load
+
+    counts: dict[tuple[str, Any], list[int]] = {}
+    for sid in scenario_ids:
+        for node in load(sid).nodes:
+            if len(node.options) < 2:
+                continue
+            best = max(node.options, key=lambda o: o.effects.overall)
+            for opt, feats in zip(node.options, surface_features(node.options), strict=True):
+                for key in feats.items():
+                    c = counts.setdefault(key, [0, 0])
+                    c[0] += opt is best
+                    c[1] += 1
+    return counts
+
+
+def _surface_chooser(train_ids: Sequence[str]) -> Chooser:
+    counts = _surface_counts(train_ids)
+    good = sum(c[0] for (k, _v), c in counts.items() if k == "question")
+    total = sum(c[1] for (k, _v), c in counts.items() if k == "question") or 1
+    base = min(max(good / total, 1e-3), 1 - 1e-3)
+    prior = math.log(base / (1 - base))
+
+    def score(feats: dict[str, Any]) -> float:
+        value = 0.0
+        for key in feats.items():
+            g, n = counts.get(key, (0, 0))
+            p = (g + 1) / (n + 2)
+            value += math.log(p / (1 - p)) - prior
+        return value
+
+    def choose(enc: Encounter, _rng: random.Random) -> str:
+        options = enc.options
+        scores = [score(f) for f in surface_features(options)]
+        best = max(range(len(options)), key=lambda i: (scores[i], -i))
+        return options[best].id
+
+    return choose
+
+
+def surface_cues(scenario_ids: Sequence[str] | None = None, top: int = 12) -> list[dict[str, Any]]:
+    """The surface features most tied to the best reply across the library: for each, how
+    often an option with it is the best one, against how often any option is (the lift)."""
+    from trustkit.scenario import packaged_ids
+
+    counts = _surface_counts(list(scenario_ids) if scenario_ids else packaged_ids())
+    good = sum(c[0] for (k, _v), c in counts.items() if k == "question")
+    total = sum(c[1] for (k, _v), c in counts.items() if k == "question") or 1
+    base = good / total
+    rows = [
+        {"feature": k, "value": v, "best": g, "options": n, "lift": round((g / n) / base, 2)}
+        for (k, v), (g, n) in counts.items()
+        if n >= 8 and base > 0
+    ]
+    rows.sort(key=lambda r: -abs(math.log(max(r["lift"], 0.05))))
+    return rows[:top]
 
 
 def _play_clicks(sid: str, seed: int, chooser: Chooser) -> Encounter:
@@ -240,7 +338,7 @@ class AuditResult:
             f"trustkit audit: {n} scenario(s) x {len(self.seeds)} seed(s); graded as an "
             "assessment, as the grader does",
             "",
-            f"{'strategy':<16} {'criteria':<9} {'mean graded':>11} {'good endings':>13}  most exposed scenario",
+            f"{'strategy':<21} {'criteria':<9} {'mean graded':>11} {'good endings':>13}  most exposed scenario",
         ]
         for r in self.rows:
             if r.fractions:
@@ -258,7 +356,7 @@ class AuditResult:
                     f"  (if practice were graded: {sum(r.ungraded.values()) / len(r.ungraded):.2f})"
                 )
             lines.append(
-                f"{r.strategy:<16} {r.criteria:<9} {r.mean:>11.2f} {r.good_scenarios:>7} of {n:<3}  "
+                f"{r.strategy:<21} {r.criteria:<9} {r.mean:>11.2f} {r.good_scenarios:>7} of {n:<3}  "
                 f"{worst}{extra}"
             )
         fails = self.failures()
@@ -278,7 +376,7 @@ def audit(
 ) -> AuditResult:
     """Run every strategy on every scenario and seed; see the module docstring."""
     from trustkit.grading.checks import model_path, score_encounter
-    from trustkit.scenario import load, packaged_ids
+    from trustkit.scenario import load
 
     ids = list(scenarios) if scenarios else packaged_ids()
     for sid in ids:
@@ -288,7 +386,8 @@ def audit(
     for crit in criteria_sets:
         if crit not in ("exercise", "default"):
             raise TrustkitError(f"unknown criteria set '{crit}'; use exercise or default.")
-    names = [*BLIND, "stock-phrase", "trial-and-error", "best"]
+    names = [*BLIND, "surface-model", "stock-phrase", "trial-and-error", "best"]
+    library = packaged_ids()
     rows: list[Row] = []
     for crit in criteria_sets:
         for name in names:
@@ -298,6 +397,8 @@ def audit(
         played: dict[str, list[Encounter]] = {}
         for name, chooser in BLIND.items():
             played[name] = [_play_clicks(sid, s, chooser) for s in seeds]
+        learned = _surface_chooser([x for x in library if x != sid])
+        played["surface-model"] = [_play_clicks(sid, s, learned) for s in seeds]
         played["stock-phrase"] = [_play_stock(sid, s) for s in seeds]
         played["trial-and-error"] = [_play_trial_and_error(sid, s) for s in seeds]
         for crit in criteria_sets:

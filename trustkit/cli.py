@@ -205,7 +205,21 @@ def _play_interactive(enc, args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from trustkit.audit import audit
+    from trustkit.audit import audit, surface_cues
+
+    if args.cues:
+        rows = surface_cues(args.scenario or None, top=args.cues)
+        if args.json:
+            _print_json(rows)
+            return 0
+        print("surface features most tied to the best reply (lift: how much likelier an option")
+        print("with it is the best one than any option; 1.00 gives nothing away)")
+        for r in rows:
+            value = r["value"] if not isinstance(r["value"], bool) else str(r["value"]).lower()
+            print(
+                f"  {r['feature']}={value!s:<14} lift {r['lift']:>5.2f}  ({r['best']} best of {r['options']})"
+            )
+        return 0
 
     seeds = tuple(range(1, args.seeds + 1))
     crit = ("exercise", "default") if args.criteria == "both" else (args.criteria,)
@@ -392,6 +406,14 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("exercise", "default", "both"),
         default="both",
         help="the exercises' criteria, the default ones, or both (both)",
+    )
+    p.add_argument(
+        "--cues",
+        type=int,
+        nargs="?",
+        const=12,
+        metavar="N",
+        help="instead: list the N surface features that most give the best reply away (12)",
     )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_audit)
