@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from trustkit.engine import Encounter, replay
-from trustkit.scenario import load, packaged_ids
+from trustkit.scenario import SAFETY_FLOOR, load, packaged_ids
 
 from .conftest import MINI
 
@@ -35,10 +35,12 @@ def test_random_walk_ends_and_replays(ref: str, data: st.DataObject, seed: int) 
             enc.undo()
     # a clean stop, or an ending
     assert enc.finished or len(enc.turns) == stop_at or len(enc.turns) == stop_at - 1
-    # facts are only disclosed at or above their threshold
+    # facts are only disclosed at or above their threshold (safety facts: above the floor)
     for t in enc.turns:
         for f in t.disclosed:
-            assert t.overall_after >= sc.fact(f).threshold
+            fact = sc.fact(f)
+            needed = min(fact.threshold, SAFETY_FLOOR) if fact.safety else fact.threshold
+            assert t.overall_after >= needed
     again = replay(json.loads(json.dumps(enc.transcript())), sc)
     assert again.state_summary() == enc.state_summary()
 
