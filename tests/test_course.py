@@ -100,3 +100,29 @@ def test_every_lesson_executes_with_nbval(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert f"{len(LESSONS)} passed" in proc.stdout or "passed" in proc.stdout
+
+
+def _code(path: Path) -> str:
+    return "\n".join("".join(c["source"]) for c in _nb(path)["cells"] if c["cell_type"] == "code")
+
+
+def test_lesson_roleplays_use_practice_mode() -> None:
+    """Lessons teach (meter, undo, hints); assessment mode belongs to the graded exercises."""
+    for path in LESSONS:
+        for call in re.findall(r"RolePlay\([^)]*\)", _code(path)):
+            assert "mode=" not in call or 'mode="practice"' in call, (path.name, call)
+
+
+def test_every_knowledge_check_is_used_and_answers_vary_in_position() -> None:
+    from trustkit.widgets.quiz import lesson_checks
+
+    used: dict[str, set[str]] = {}
+    for path in LESSONS:
+        for lesson, qid in re.findall(r'KnowledgeCheck\.load\("([^"]+)", "([^"]+)"\)', _code(path)):
+            used.setdefault(lesson, set()).add(qid)
+    for f in sorted((ROOT / "trustkit" / "data" / "checks").glob("*.yaml")):
+        checks = lesson_checks(f.stem)
+        assert set(checks) == used.get(f.stem, set()), f"{f.name}: unused or missing checks"
+        singles = [c["answer"] for c in checks.values() if isinstance(c["answer"], int)]
+        if len(singles) >= 3:  # the right answer is not always in the same place
+            assert len(set(singles)) > 1, f"{f.name}: every answer is option {singles[0]}"

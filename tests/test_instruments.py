@@ -48,21 +48,61 @@ def test_calgary_covers_every_stage_and_empathy_levels_are_labelled() -> None:
 
 
 def test_no_published_wording_is_shipped() -> None:
-    # a few phrases of the original CARE and CollaboRATE items, which must not appear
+    # phrases of the original CARE, CollaboRATE, Observer OPTION-5 and Wake Forest items and
+    # anchors, which must not appear in any instrument file
     forbidden = [
+        # CARE measure (Mercer et al. 2004)
         "making you feel at ease",
         "letting you tell your",
         "really listening",
         "interested in you as a whole person",
+        "fully understanding your concerns",
+        "showing care and compassion",
         "helping you to take control",
         "making a plan of action with you",
-        "how much effort was made to help you understand your health issues",
+        # CollaboRATE (Barr et al. 2014), items and anchors
+        "how much effort was made",
+        "help you understand your health issues",
         "listen to the things that matter most to you",
+        "include what matters most to you",
+        "what matters most to me",
+        "no effort was made",
+        "every effort was made",
+        # Observer OPTION-5 (Elwyn et al. 2013) anchors
+        "minimal attempt",
+        "exemplary",
+        # Wake Forest physician trust scale, short form (Dugan et al. 2005)
+        "whatever it takes",
+        "all the care you need",
+        "cares more about what is convenient",
+        "medical skills are not as good",
+        "complete trust",
+        "trust this clinician completely",
     ]
     for f in data_path("instruments").iterdir():
-        text = f.read_text(encoding="utf-8").lower()
+        text = " ".join(f.read_text(encoding="utf-8").lower().split())
         for phrase in forbidden:
             assert phrase not in text, (f.name, phrase)
+
+
+def test_collaborate_is_a_scoring_description_not_the_questionnaire() -> None:
+    inst = ins.load_instrument("collaborate")
+    assert "not included" in inst.name and "Not a questionnaire" in (inst.prompt or "")
+    assert "BY-NC-ND" in inst.licence_note and "paraphrase" in inst.licence_note
+    # each item says which official item it stands for and describes it in the third person
+    for item in inst.items:
+        assert item.text.startswith(f"[official item {item.id}] the patient's view")
+        assert " I " not in f" {item.text} " and " me " not in f" {item.text} "
+
+
+def test_trust_scale_is_our_own_and_says_so() -> None:
+    inst = ins.load_instrument("trust")
+    assert {i.dimension for i in inst.items} == {
+        "honesty", "confidentiality", "competence", "caring", "fidelity"
+    }  # fmt: skip
+    note = " ".join(inst.licence_note.split())
+    assert "not a version of the Wake Forest" in note and "not been validated" in note
+    assert "Hall et al. (2001)" in note
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 Each instrument is a YAML file in ``trustkit/data/instruments/<id>.yaml`` (validated by
 :class:`Instrument` on load; a broken file raises :class:`TrustkitError` naming the file and
-line). Item texts are paraphrases in our own words, with citations; see each file's
+line). Item texts are in our own words, with citations: paraphrases of what each item is about,
+or, for CollaboRATE (whose licence allows no adapted versions), a one-line description of each
+official item, so that only answers collected on the official form are scored. See each file's
 ``licence_note``.
 
 :func:`score` applies an instrument's scoring rule to one response set,
@@ -416,10 +418,10 @@ def patient_care_rating(
     ==== ================================== ==========================================
     item what it is about (paraphrase)      driver
     ==== ================================== ==========================================
-    1    feel comfortable and relaxed       trust: caring
+    1    courteous, so I felt comfortable   trust: caring
     2    room to tell my story              share of hidden facts disclosed
-    3    paid close attention               share of empathic opportunities met
-    4    interest in me as a whole person   trust: caring
+    3    kept attention on what I said      share of empathic opportunities met
+    4    interest in my life beyond illness trust: caring
     5    grasped what worried me            share of empathic opportunities met
     6    showed they cared                  trust: caring
     7    hopeful and constructive           trust: competence
