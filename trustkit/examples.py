@@ -1,7 +1,7 @@
 """Example encounters for rating practice: a short transcript, the instrument to rate it with, and
 the course reference panel's ratings of each item.
 
-Files live in ``trustkit/data/examples/<id>.yaml`` (format: see ``statin-talk.yaml``). Loading
+Files live in ``trustkit/data/examples/<id>.yaml`` (format: see ``sinusitis-talk.yaml``). Loading
 checks everything a learner would otherwise trip on later - the instrument exists, every item
 of it has reference ratings on its scale, the panel has the same raters throughout - and says
 what is wrong in one ``FILE:LINE`` sentence.
