@@ -389,3 +389,11 @@ def test_a_plain_statement_is_matched_by_what_it_is_about(mini: Scenario) -> Non
     assert enc.interpret("Weeks.").kind != "option"
     harsh = enc.interpret("An X-ray now, or wait two weeks, you idiot.")
     assert harsh.kind == "disrespect"
+
+
+def test_a_condition_can_require_an_option_not_chosen() -> None:
+    data = _data()
+    data["nodes"][1]["options"][0]["requires"] = {"not_options": ["closed"]}
+    sc = _sc(data)
+    assert "empathise" not in [o.id for o in play(sc, ["closed"]).options]
+    assert "empathise" in [o.id for o in play(sc, ["open"]).options]

@@ -336,12 +336,16 @@ class Encounter:
             return False
         if condition.no_remarks and st.memory:
             return False
-        for ref in condition.options:
+
+        def was_chosen(ref: str) -> bool:
             if "/" in ref:
-                if ref not in st.chosen:
-                    return False
-            elif not any(c.split("/", 1)[1] == ref for c in st.chosen):
-                return False
+                return ref in st.chosen
+            return any(c.split("/", 1)[1] == ref for c in st.chosen)
+
+        if not all(was_chosen(ref) for ref in condition.options):
+            return False
+        if any(was_chosen(ref) for ref in condition.not_options):
+            return False
         if condition.min_trust is not None:
             level = overall(st.trust) if trust is None else trust
             if level < condition.min_trust:

@@ -401,7 +401,7 @@ def _cond_refs(cond, sc: Scenario, node_ids: set[str], option_ids: dict[str, set
         if o not in opps:
             yield f"requires unknown opportunity '{o}'."
     everywhere = {o for ids in option_ids.values() for o in ids}
-    for ref in cond.options:
+    for ref in [*cond.options, *cond.not_options]:
         if "/" in ref:
             n, o = ref.split("/", 1)
             if n not in node_ids or o not in option_ids.get(n, set()):

@@ -153,7 +153,8 @@ class Condition(_Model):
     """What must have happened for a line, option, branch or ending to be reachable.
 
     All listed items must hold: every fact disclosed (and none of ``not_facts``), every option
-    chosen (``node/option`` or a bare option id chosen at any node), every opportunity met, no
+    chosen (``node/option`` or a bare option id chosen at any node; none of ``not_options``),
+    every opportunity met, no
     remark remembered when ``no_remarks`` is true, and overall trust at least ``min_trust``.
     """
 
@@ -164,6 +165,9 @@ class Condition(_Model):
     options: list[
         Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)?$")]
     ] = Field(default_factory=list)
+    not_options: list[
+        Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)?$")]
+    ] = Field(default_factory=list, description="Options that must NOT have been chosen.")
     met: list[Slug] = Field(default_factory=list)
     no_remarks: bool = False
     min_trust: float | None = Field(None, ge=0, le=100)
