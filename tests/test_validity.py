@@ -397,3 +397,10 @@ def test_a_condition_can_require_an_option_not_chosen() -> None:
     sc = _sc(data)
     assert "empathise" not in [o.id for o in play(sc, ["closed"]).options]
     assert "empathise" in [o.id for o in play(sc, ["open"]).options]
+
+
+def test_whether_a_decision_fits_is_mechanics() -> None:
+    data = _data()
+    before = _sc(data).content_hash()
+    data["decisions"][0]["options"][0]["fits_if"] = {"facts": ["weight"]}
+    assert _sc(data).content_hash() != before

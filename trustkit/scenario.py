@@ -442,7 +442,8 @@ class Scenario(_Model):
             dec.pop("question", None)
             dec.pop("patient_values", None)
             dec["options"] = [
-                {"id": o["id"], "fits_values": o["fits_values"]} for o in dec["options"]
+                {"id": o["id"], "fits_values": o["fits_values"], "fits_if": o.get("fits_if")}
+                for o in dec["options"]
             ]
         for ending in data["endings"]:
             for key in ("title", "patient", "outcome"):
