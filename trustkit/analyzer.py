@@ -286,6 +286,9 @@ _RULES: tuple[_Rule, ...] = (
             r"(?:questions|worries|doubts|concerns|mixed\s+feelings|feelings|second\s+thoughts|fears))|that\s+you|"
             r"for\s+(?:you|people|anyone|parents))\b",
             r"\b(?:a\s+)?(?:normal|natural|common|understandable)\s+(?:reaction|response|way\s+to\s+feel)\b",
+            # legitimising anger or upset: "you have every right to be angry", "it's fair to be upset"
+            rf"\b(?:{YOU_VE}(?:\s+got)?|you\s+have)\s+every\s+right\s+to\s+(?:be|feel)\b",
+            rf"\b(?:{IT_S}|{THAT_S})\s+{INTENS}(?:fair|reasonable|only\s+right)\s+(?:to\s+(?:be|feel)|that\s+you)\b",
             # "that must be really hard", "that must have been terrifying", "that sounds tough"
             rf"\bmust(?:'ve|\s+have)?\s+(?:be|been|feel)\s+{INTENS}{HARD}\b",
             rf"\b(?:that|it|this)\s+(?:sounds|would\s+(?:be|have\s+been)|"
