@@ -404,3 +404,21 @@ def test_whether_a_decision_fits_is_mechanics() -> None:
     before = _sc(data).content_hash()
     data["decisions"][0]["options"][0]["fits_if"] = {"facts": ["weight"]}
     assert _sc(data).content_hash() != before
+
+
+def test_a_minimal_encourager_lets_the_patient_finish() -> None:
+    data = _data()
+    data["nodes"][1]["options"].append(
+        {
+            "id": "wait",
+            "text": "(nods, and waits for him to go on)",
+            "skills": ["let_finish"],
+            "reason": "Room to finish.",
+            "next": "habits",
+        }
+    )
+    enc = play(_sc(data), ["open"])
+    for text in ("Go on.", "Mm, take your time."):
+        interp = enc.interpret(text)
+        assert interp.best is not None and interp.best.id == "wait", text
+    assert Encounter(_sc(data)).interpret("Go on.").kind != "option"  # no such option there

@@ -792,6 +792,15 @@ class Encounter:
         by_topic = self._match_by_topic(analysis, words, heard)
         if by_topic:
             return Interpretation(text, analysis, by_topic)
+        if not words and not analysis.codes and len(text.strip()) <= 40:
+            # a minimal encourager ("Go on.", "Mm, take your time.", "(nods)") lets them finish
+            waiting = [
+                (o, 0.5, ["a minimal encourager: it gives the patient room to go on"])
+                for o in self.options
+                if "let_finish" in o.skills
+            ]
+            if waiting:
+                return Interpretation(text, analysis, waiting)
         about_visit = not words or bool(words & (heard | self._vocabulary()))
         if analysis.codes and about_visit:
             why = "it shows a skill but is not about anything the patient can take up here"

@@ -40,6 +40,7 @@ _STOP = frozenset(
     imagine guess hmm mm um uh ah right yeah yep thanks thank please sorry go on carry keep
     start beginning share sharing talk talking speak speaking ask asking question questions
     doctor doc anyway actually honestly little great good fine lovely hello hi morning afternoon
+    nod nods nodding pause pauses silence silent quiet
     """.split()
 )
 
