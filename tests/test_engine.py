@@ -181,7 +181,10 @@ def _tampered(mini: Scenario, change) -> dict:
         (lambda d: d["turns"][1].update(node="decide"), "turn 2 says it was played at node"),
         (lambda d: d["scenario"].update(hash="0" * 64), "different mechanics"),
         (lambda d: d.update(mode="exam"), "mode 'exam'"),
-        (lambda d: d["turns"][0].update(text="What's the weather like in Paris?"), "play as puzzled"),
+        (
+            lambda d: d["turns"][0].update(text="What's the weather like in Paris?"),
+            "play as puzzled",
+        ),
         (lambda d: d.update(format="other"), "not a trustkit transcript"),
         (lambda d: d.update(schema_version=99), "schema version 99"),
         (lambda d: d.update(ending="walkout"), "ended at 'walkout'"),
