@@ -1,5 +1,6 @@
 # trustkit: two commands on a fresh Linux or macOS machine.
-#   make lab   - create .venv, install everything, start JupyterLab on course/
+#   make lab   - create .venv, install everything, start JupyterLab on your own copy of the
+#                course (~/trustkit-course); options go in ARGS: make lab ARGS="--no-browser --port 8899"
 #   make test  - create .venv if needed, install the test tools (and Debian's chromium where it
 #                can), then ruff check, ruff format --check and the whole test suite
 SHELL := /bin/bash
@@ -11,12 +12,13 @@ CHROMIUM ?= /usr/bin/chromium
 # nbgrader runs `alembic` (and the lab runs `jupyter`) by name: the venv's bin must be on PATH.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: lab test lint unit release bench chromium postgres clean venv help
+.PHONY: lab test lint unit release bench chromium postgres hub-deps clean venv help
 
 help:
-	@echo "make lab      start JupyterLab on the course (installs into .venv first)"
+	@echo "make lab      start JupyterLab on your own copy of the course (installs into .venv first;"
+	@echo "              options as for trustkit lab: make lab ARGS=\"--no-browser --port 8899\")"
 	@echo "make test     ruff + the whole test suite, browser and nbgrader loop included"
-	@echo "make release  regenerate exercises/ from solutions/ with nbgrader"
+	@echo "make release  regenerate exercises/ from solutions/ and register them in the gradebook"
 	@echo "make bench    run the benchmarks (they print ratios measured in one run)"
 
 $(PY):
@@ -34,8 +36,9 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 
 venv: $(VENV)/.installed-lab
 
+# ARGS are trustkit lab's options, e.g. make lab ARGS="--no-browser --port 8899" or ARGS=--instructor
 lab: $(VENV)/.installed-lab
-	$(VENV)/bin/trustkit lab
+	$(VENV)/bin/trustkit lab $(ARGS)
 
 # Debian's chromium for the browser tests (playwright cannot download browsers here).
 chromium:
@@ -64,6 +67,28 @@ postgres:
 	  echo "postgresql not found and cannot be installed here: the PostgreSQL test will be skipped"; \
 	fi
 
+# configurable-http-proxy (npm) for the JupyterHub test, into .hub-deps/ (git-ignored); Node and
+# npm from Debian when missing. Debian 12's Node 18 gets proxy 4.6 (5.x needs Node 20).
+HUB_DEPS := .hub-deps
+hub-deps:
+	@if [ -x "$(HUB_DEPS)/node_modules/.bin/configurable-http-proxy" ]; then \
+	  echo "configurable-http-proxy: $(HUB_DEPS)/node_modules/.bin/configurable-http-proxy"; \
+	else \
+	  if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's nodejs and npm for the hub test"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null) \
+	      || echo "nodejs could not be installed: the hub test will say so"; \
+	  fi; \
+	  if command -v npm >/dev/null 2>&1; then \
+	    if [ "$$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ]; then chp=5; else chp=4.6; fi; \
+	    echo "installing configurable-http-proxy@$$chp from npm into $(HUB_DEPS)/"; \
+	    npm install --prefix "$(HUB_DEPS)" --no-audit --no-fund --loglevel=error "configurable-http-proxy@$$chp" >/dev/null \
+	      || echo "configurable-http-proxy could not be installed: the hub test will say so"; \
+	  else \
+	    echo "npm not found and cannot be installed here: the hub test will be skipped"; \
+	  fi; \
+	fi
+
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -71,10 +96,14 @@ lint: $(VENV)/.installed-test
 unit: $(VENV)/.installed-test
 	$(PY) -m pytest -m "not browser and not nbgrader"
 
-test: $(VENV)/.installed-test chromium postgres lint
+test: $(VENV)/.installed-test chromium postgres hub-deps lint
 	$(PY) -m pytest
 
+# exercises/ from solutions/, the assignments recorded in the course gradebook (gradebook.db,
+# or TRUSTKIT_DB_URL), and (in a trustkit checkout) every committed scenario version archived,
+# so transcripts made with it still replay after the scenario changes.
 release: $(VENV)/.installed-lab
+	@if [ -d trustkit/data/scenarios ]; then $(PY) -m trustkit.versions; fi
 	$(PY) -m trustkit.grading.release
 
 bench: $(VENV)/.installed-test

@@ -86,6 +86,27 @@ c.IgnorePattern.pattern = r"(?i)warn"
 # Deleted test cells are put back (and run) instead of leaving the grade pending forever.
 c.OverwriteCells.add_missing_cells = True
 
+# Locked cells are restored from the gradebook as nbgrader always does, but without its false
+# alarm: a test cell is released WITHOUT its hidden tests, so stock nbgrader logs "checksum has
+# changed" for every test cell of every student. trustkit's OverwriteCells warns only when a
+# student actually edited a locked cell ("Cell '<id>' was edited in the submission; ...").
+from nbgrader.preprocessors import (  # noqa: E402
+    CheckCellMetadata,
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteKernelspec,
+)
+
+from trustkit.grading.preprocessors import HideKeys, OverwriteCells  # noqa: E402
+
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    OverwriteCells,
+    CheckCellMetadata,
+]
+
 # Output spam is cut to 1000 lines per cell and 100 traceback lines.
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
@@ -94,9 +115,51 @@ c.LimitOutput.max_traceback = 100
 # locally and the trustkit package, its scenarios and its bank are read from disk.
 c.Autograde.create_student = True
 
-# Feedback shows the scores and the one-line reasons, but keeps the answer keys hidden, so an
-# assignment can be used again next year.
+# The kernel's scores are not trusted. The student's notebook runs in its own kernel, where any
+# cell can replace the grading functions; so the saved work is read BEFORE the kernel starts
+# (SnapshotEvidence), and AFTER it has run every trustkit test cell is recomputed from that copy
+# in nbgrader's own process (RecomputeFromEvidence) and its output replaced, so SaveAutoGrades
+# records the saved work's score, whatever the kernel printed; a difference goes into the cell's
+# output and formgrader's comment (NoteDifferences). `trustkit regrade` lists the differences
+# (and does the same for a course whose configuration lacks these). docs/instructors.md,
+# "Grades from the evidence".
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties,
+    Execute,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
+)
+
+from trustkit.grading.preprocessors import (  # noqa: E402
+    NoteDifferences,
+    RecomputeFromEvidence,
+    SnapshotEvidence,
+)
+
+c.Autograde.autograde_preprocessors = [
+    SnapshotEvidence,
+    Execute,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    RecomputeFromEvidence,
+    SaveAutoGrades,
+    NoteDifferences,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
+
+# Feedback shows the scores, the one-line reasons and what the student did, but keeps the answer
+# keys hidden (the hidden tests, and the reference ratings the grader prints for you in
+# formgrader), so an assignment can be used again next year.
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
 
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+c.GenerateFeedback.preprocessors = [
+    GetGrades,
+    ClearHiddenTests,
+    HideKeys,
+    CSSHTMLHeaderPreprocessor,
+]

@@ -20,10 +20,12 @@ MINI = DATA / "mini.yaml"
 
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    """Never touch the developer's ~/.trustkit or a trustkit-work/ folder in the repo."""
+    """Never touch the developer's ~/.trustkit, ~/trustkit-course or a trustkit-work/ folder in
+    the repo."""
     home = tmp_path_factory.mktemp("trustkit-home")
     monkeypatch.setenv("TRUSTKIT_HOME", str(home))
     monkeypatch.setenv("TRUSTKIT_WORK_DIR", str(home / "trustkit-work"))
+    monkeypatch.setenv("TRUSTKIT_COURSE", str(home / "trustkit-course"))  # never ~/trustkit-course
     monkeypatch.setenv("MPLBACKEND", "Agg")
     yield
 

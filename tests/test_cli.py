@@ -271,9 +271,11 @@ def test_lab_command_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     (tmp_path / "course").mkdir()
     (tmp_path / "course" / "00-welcome.ipynb").write_text("{}")
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TRUSTKIT_COURSE", str(tmp_path / "mine"))  # the learner's own copy
     assert main(["lab", "--port", "9999", "--no-browser"]) == 0
     cmd = seen["cmd"]
     assert cmd[1:3] == ["-m", "jupyterlab"]
-    assert f"--ServerApp.root_dir={tmp_path / 'course'}" in cmd
+    assert f"--ServerApp.root_dir={tmp_path / 'mine'}" in cmd
+    assert (tmp_path / "mine" / "00-welcome.ipynb").read_text() == "{}"
     assert "--ServerApp.port=9999" in cmd and "--ServerApp.ip=127.0.0.1" in cmd
     assert "--LabApp.default_url=/lab/tree/00-welcome.ipynb" in cmd

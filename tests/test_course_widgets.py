@@ -13,6 +13,8 @@ from trustkit.outcomes import estimate_adherence, estimate_disclosure  # noqa: E
 from trustkit.widgets.explorer import TrustModelExplorer  # noqa: E402
 from trustkit.widgets.quiz import KnowledgeCheck  # noqa: E402
 
+from .figures import img  # noqa: E402
+
 
 def _quiz(**kw) -> KnowledgeCheck:
     return KnowledgeCheck(
@@ -74,11 +76,20 @@ def test_corrupt_saved_answers_are_kept_and_reported(
 
 def test_explorer_follows_the_model() -> None:
     ex = TrustModelExplorer(trust=50)
-    png = ex.figure.value
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    png = img(ex.figure).png
     assert f"{100 * estimate_disclosure(50):.0f}%" in ex.summary.value
     ex.set(80, fits_values=True)
     assert f"{100 * estimate_adherence(80, True):.0f}%" in ex.summary.value
-    assert ex.figure.value != png
+    assert img(ex.figure).png != png
     assert "trust 80" in ex.figure.alt_text and "Educational approximation" in ex.figure.alt_text
     assert "trust 80" in ex.caption.value
+
+
+def test_model_labels_say_what_each_figure_measured() -> None:
+    from trustkit.outcomes import ADHERENCE_LABEL, DISCLOSURE_LABEL
+
+    assert ADHERENCE_LABEL.startswith("Educational approximation")
+    assert "communication training" in ADHERENCE_LABEL  # Zolnierek & DiMatteo's 1.62
+    assert "knowledge of the patient" in ADHERENCE_LABEL  # Safran's 16.8-44.0%
+    assert DISCLOSURE_LABEL.startswith("Educational approximation")
+    assert "ever held back" in DISCLOSURE_LABEL and "assumption" in DISCLOSURE_LABEL  # Levy

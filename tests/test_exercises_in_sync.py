@@ -90,6 +90,8 @@ def test_solutions_have_no_outputs() -> None:
 @pytest.mark.slow
 def test_exercises_equal_a_fresh_generation(tmp_path: Path) -> None:
     out = tmp_path / "fresh"
+    gradebook = ROOT / "gradebook.db"  # `make release` records the course there; --out must not
+    before = gradebook.stat().st_mtime_ns if gradebook.exists() else None
     proc = subprocess.run(
         [sys.executable, "-m", "trustkit.grading.release", "--out", str(out)],
         cwd=ROOT,
@@ -102,4 +104,43 @@ def test_exercises_equal_a_fresh_generation(tmp_path: Path) -> None:
     assert sorted(fresh) == sorted(current), "run `make release`"
     for name in fresh:
         assert fresh[name] == current[name], f"exercises/{name} is stale: run `make release`"
-    assert not (ROOT / "gradebook.db").exists()
+    assert (gradebook.stat().st_mtime_ns if gradebook.exists() else None) == before
+
+
+@pytest.mark.slow
+def test_release_keeps_saved_work_in_exercises_and_registers(tmp_path: Path) -> None:
+    """`make release` never deletes someone's trustkit-work/ in exercises/ (it warns), and
+    records the assignments in the course's gradebook so nbgrader autograde knows them."""
+    course = release.prepare_course(tmp_path / "course", ROOT)
+    saved = course / "exercises" / "ps01-trust" / "trustkit-work" / "answers-ps01.json"
+    saved.parent.mkdir(parents=True)
+    saved.write_text("{}")
+    stale = course / "exercises" / "ps01-trust" / "old-handout.txt"
+    stale.write_text("from an earlier release")
+    proc = subprocess.run(
+        [sys.executable, "-m", "trustkit.grading.release"],
+        cwd=course,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert saved.read_text() == "{}" and not stale.exists()
+    assert "someone's saved work, kept" in proc.stderr and "Traceback" not in proc.stderr
+    assert (course / "exercises" / "ps05-capstone" / "ps05-capstone.ipynb").is_file()
+    from trustkit.grading.parallel import assignment_in_gradebook
+
+    assert all(assignment_in_gradebook(course, ps) for ps in release.assignments(course))
+    assert not (ROOT / "exercises" / "ps01-trust" / "trustkit-work").exists()
+
+
+def test_release_says_what_is_wrong_in_one_line(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "trustkit.grading.release", "--course-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(f"release: {tmp_path}: no nbgrader_config.py here")
+    assert "Traceback" not in proc.stderr

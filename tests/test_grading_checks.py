@@ -34,8 +34,10 @@ def _mini_is_packaged(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine, "load", load)
 
 
-def _save_play(base: Path, choices: list[str], key: str = KEY, **extra) -> dict:
-    enc = play(MINI, choices)
+def _save_play(
+    base: Path, choices: list[str], key: str = KEY, mode: str = "assessment", **extra
+) -> dict:
+    enc = play(MINI, choices, mode=mode)
     data = {"scenario": SID, "transcript": enc.transcript(), "completed": enc.finished, **extra}
     work.save(key, "roleplay", data, base)
     return data
@@ -123,8 +125,45 @@ def test_under_nbgrader_work_is_read_from_the_notebook_folder(
 def test_good_transcript_full_marks(tmp_path: Path, capsys) -> None:
     _save_play(tmp_path, MINI_GOOD)
     assert checks.grade_roleplay(KEY, SID, ALL, points=5, base=tmp_path) == 5.0
+    first, *transcript = _out(capsys).splitlines()
+    assert first.startswith("Role-play 'mini-cough': 5/5 - ending reached")
+    # what the learner did, for formgrader and the feedback: every reply, the trust line
+    assert transcript[0].startswith("  Transcript (assessment, 5 turn(s)")
+    assert sum(1 for line in transcript if ". You (chose): " in line) == len(MINI_GOOD)
+    assert transcript[-1].startswith("  Trust line: ") and transcript[-1].count(" > ") == 5
+
+
+def test_practice_mode_role_play_scores_zero_with_one_line(tmp_path: Path, capsys) -> None:
+    _save_play(tmp_path, MINI_GOOD, mode="practice")
+    assert checks.grade_roleplay(KEY, SID, ALL, points=5, base=tmp_path) == 0.0
     out = _out(capsys)
-    assert out.count("\n") == 1 and "5/5" in out
+    assert out.count("\n") == 1 and "played in practice mode" in out
+    # a task explicitly graded as practice accepts it
+    assert checks.grade_roleplay(KEY, SID, ALL, points=5, base=tmp_path, mode="practice") == 5
+
+
+def test_a_version_1_transcript_is_refused_in_one_sentence(tmp_path: Path, capsys) -> None:
+    data = _save_play(tmp_path, MINI_GOOD)
+    data["transcript"]["schema_version"] = 1
+    work.save(KEY, "roleplay", data, tmp_path)
+    assert checks.grade_roleplay(KEY, SID, ALL, points=5, base=tmp_path) == 0.0
+    out = _out(capsys)
+    assert out.count("\n") == 1
+    assert "earlier trustkit (transcript version 1" in out and "play it again" in out
+
+
+def test_typed_replies_show_what_they_were_matched_to(tmp_path: Path, capsys) -> None:
+    from trustkit.engine import Encounter
+
+    enc = Encounter(MINI, mode="assessment")
+    enc.say("Tell me about your cough.")
+    enc.say("You idiot.")
+    lines = checks.transcript_lines(enc)
+    text = "\n".join(lines)
+    assert "You (typed): Tell me about your cough." in text
+    assert '(matched to the reply "Tell me more about the cough' in text
+    assert "You (typed): You idiot." in text and "(heard as disrespect" in text
+    assert "No ending reached." in text
 
 
 def test_partial_transcript_partial_credit(tmp_path: Path) -> None:
@@ -133,11 +172,10 @@ def test_partial_transcript_partial_credit(tmp_path: Path) -> None:
     assert res.status == "ok" and not res.finished
     assert res.credit["completed"] == 0 and res.credit["decision"] == 0
     assert res.credit["ending"] == 0 and res.credit["facts"] == 0
-    assert res.credit["opportunities"] == pytest.approx(
-        2 / 2
-    )  # worry-fuss, tired met; job not raised
+    # worry-fuss and tired met; job, which a good path raises, not reached: it still counts
+    assert res.credit["opportunities"] == pytest.approx(2 / 3)
     score = checks.grade_roleplay(KEY, SID, ALL, points=5, base=tmp_path)
-    assert score == pytest.approx(1.0)
+    assert score == 0.66  # 5 x (2/3) / 5, rounded down
 
 
 def test_criteria_weights_and_partial_facts(tmp_path: Path) -> None:
@@ -432,3 +470,144 @@ def test_answer_widget_survives_a_corrupt_file(tmp_path: Path, monkeypatch) -> N
     assert list(folder.glob("answers-ps99.corrupt-*.json"))  # kept, not deleted
     a.choose(1)
     assert checks.answer("answers-ps99", "q1", base=tmp_path) == 1
+
+
+# -- what the learner did, printed for formgrader and the feedback -------------------------
+def _answer_notebook(folder: Path) -> None:
+    cells = [
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "source": 'Answer("q1", "Which?", ["Fidelity", "The price"], key="answers-ps99")',
+        },
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "source": 'Answer("q2", "Name it", key="answers-ps99")',
+        },
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "source": 'Answer(\n    "q3",\n    "All?",\n    ["a", "b", "c"],\n    key="answers-ps99",\n'
+            "    multiple=True,\n)",
+        },
+    ]
+    doc = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (folder / "ps99.ipynb").write_text(json.dumps(doc))
+
+
+def test_require_answer_prints_the_chosen_text(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _answer_notebook(tmp_path)
+    work.save_answer("answers-ps99", "q1", 0, tmp_path)
+    work.save_answer("answers-ps99", "q2", "  Naming   the emotion ", tmp_path)
+    work.save_answer("answers-ps99", "q3", [0, 2], tmp_path)
+    work.save_answer("answers-ps99", "q4", 1, tmp_path)  # no Answer cell found: its number
+    for qid in ("q1", "q2", "q3", "q4"):
+        checks.require_answer("answers-ps99", qid, base=tmp_path)
+    out = _out(capsys)
+    assert 'Question q1 is answered: "Fidelity"' in out
+    assert 'Question q2 is answered: "Naming the emotion"' in out
+    assert 'Question q3 is answered: "a"; "c"' in out
+    assert "Question q4 is answered: option 2" in out
+    assert "Fidelity" not in checks.describe_answer(1, ["Fidelity", "The price"])
+
+
+def test_rating_lines_keep_the_reference_for_instructors_only(tmp_path: Path, capsys) -> None:
+    _rate(tmp_path, {"a": {"quality": 5, "empathy_level": 1}, "b": {"quality": 4}})
+    checks.grade_ratings(
+        "ratings-ps99",
+        ["a", "b"],
+        fields=("quality", "empathy_level"),
+        reference=REF,
+        points=3,
+        base=tmp_path,
+    )
+    lines = _out(capsys).splitlines()
+    assert lines[0] == "Ratings: 1/3 - 3 of 3 ratings given, 1 within 1 point(s) of the reference."
+    assert "  a quality: you 5 (within 1 of the panel)" in lines
+    assert "  a empathy level: you 1 (more than 1 of the panel)" in lines
+    keyed = [line for line in lines[1:] if "reference" in line]  # only the marked line
+    assert keyed == [
+        f"  {checks.INSTRUCTOR_MARK} panel reference: a quality 4; a empathy level 3; b quality 1"
+    ]
+    pytest.importorskip("nbgrader")
+    from nbformat.v4 import new_code_cell, new_output
+
+    from trustkit.grading.preprocessors import HideKeys
+
+    cell = new_code_cell("x")
+    cell.outputs = [new_output("stream", name="stdout", text="\n".join(lines) + "\n")]
+    HideKeys().preprocess_cell(cell, {}, 0)
+    shown = cell.outputs[0]["text"]
+    assert "a quality: you 5" in shown and checks.INSTRUCTOR_MARK not in shown
+    assert "reference" not in shown.split("of the reference.", 1)[1]
+
+
+def test_graded_replies_are_checked_without_a_reference(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """A self-learner's check of a graded rating task: rated or not, never the reference."""
+    monkeypatch.chdir(tmp_path)
+    cell = {
+        "cell_type": "code",
+        "metadata": {"nbgrader": {"grade": True, "grade_id": "rt", "points": 4}},
+        "source": '# Test: ratings\nchecks.require_ratings("ratings-ps01", ["b049", "b050"])',
+    }
+    doc = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "ps01-x.ipynb").write_text(json.dumps(doc))
+    monkeypatch.setenv("TRUSTKIT_WORK_DIR", str(tmp_path / "trustkit-work"))
+    work.save("ratings-ps01", "ratings", {"ratings": {"b049": {"quality": 2}}, "revealed": []})
+    checks.check_my_answers("ps01-x")
+    out = _out(capsys)
+    assert "1 of 2 replies rated; your instructor compares them" in out
+    assert "quality 5" not in out
+
+
+# -- the grader's own process --------------------------------------------------------------
+def test_grader_context_applies_nbgrader_rules_to_the_given_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    evidence, elsewhere = tmp_path / "evidence", tmp_path / "elsewhere"
+    work.save_answer("a", "q1", 2, evidence)
+    work.save_answer("a", "q1", 0, elsewhere)
+    with checks.grader_context(evidence):
+        assert checks.score_answer("a", "q1", 2, points=1, base=elsewhere) == 1.0  # base ignored
+        with pytest.raises(checks.NotYetDone):
+            checks.require_answer("a", "q2")  # as under nbgrader, even without its variable
+    checks.require_answer("a", "q2", base=elsewhere)  # outside: a friendly line again
+
+
+def test_validate_on_a_source_notebook_uses_model_work_made_elsewhere(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    source = ROOT / "solutions" / "ps01-trust" / "ps01-trust.ipynb"
+    shutil.copy(source, tmp_path / source.name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
+    checks.require_answer("answers-ps01", "q1")
+    assert checks.score_answer("answers-ps01", "q1", 1, points=1) == 1.0
+    assert (
+        checks.grade_roleplay("roleplay-ps01", "lifestyle-disclosure", ["completed"], points=1)
+        == 1.0
+    )
+    assert not (tmp_path / "trustkit-work").exists()  # never written next to the source
+    model = checks._base(None)
+    assert model != tmp_path and (Path(model) / "trustkit-work" / "answers-ps01.json").exists()
+    # a released notebook (no hidden tests) gets no model work: its own folder, as before
+    (tmp_path / source.name).unlink()
+    checks._MODEL_WORK.clear()
+    assert checks._base(None) == tmp_path
+    _out(capsys)
+
+
+def test_released_source_drops_the_hidden_tests() -> None:
+    pytest.importorskip("nbgrader")
+    from trustkit.grading.preprocessors import released_source
+
+    source = "a()\n### BEGIN HIDDEN TESTS\nkey(1)\n### END HIDDEN TESTS\nb()"
+    assert released_source(source) == "a()\nb()"
+    assert released_source("a()") == "a()"

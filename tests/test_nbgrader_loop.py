@@ -3,6 +3,9 @@
 Every assignment is graded for a model submission (full marks on everything autograded) and an
 untouched one (zero). The first assignment is also graded for partial work and for hostile
 submissions; each gets the score it should, nobody gains by tampering, the run never aborts.
+After nbgrader's autograde, ``trustkit.grading.regrade`` recomputes every trustkit task from the
+saved work (what ``trustkit regrade`` does), so a notebook that replaces the grading functions
+gets exactly what its saved work earns. Validate passes on every source notebook.
 
 nbgrader runs in ONE subprocess (a driver script using nbgrader's Python API), so the Jupyter
 stack is imported once; the repo's own folders are never touched.
@@ -13,6 +16,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -35,10 +39,13 @@ ASSIGNMENTS = release.assignments(ROOT)
 HOSTILE_PS = ASSIGNMENTS[0]
 CELL_TIMEOUT = 10  # the repo's config says 60; a test course overrides it to stay quick
 
-try:  # the reference panel (trustkit.bank); without it no ratings can earn points
-    REFERENCE: dict | None = checks.reference_ratings(checks.RATING_FIELDS)
-except Exception:
-    REFERENCE = None
+FORGE = (
+    "\nfrom trustkit.grading import checks\n"
+    "for _name in dir(checks):\n"
+    "    if _name.startswith(('score_', 'grade_', 'require_')):\n"
+    "        setattr(checks, _name, lambda *a, points=1, **k: float(points))\n"
+)
+"""Appended to the notebook's own (unlocked) import cell: every test cell prints full marks."""
 
 
 DRIVER = textwrap.dedent(
@@ -54,9 +61,24 @@ DRIVER = textwrap.dedent(
     from nbgrader.validator import Validator
     cfg = course_config(root)
     api = NbGraderAPI(config=cfg)
-    api.log.setLevel(logging.ERROR)
-    out = {"generate": {}, "autograde": {}, "feedback": {}, "validate": {}, "grades": {}}
+    api.log.setLevel(logging.WARNING)
+    from trustkit.grading.regrade import regrade
+    out = {"generate": {}, "autograde": {}, "feedback": {}, "validate": {}, "grades": {},
+           "kernel": {}, "changes": {}}
     phase = plan["phase"]
+
+    def grades(key):
+        with Gradebook(cfg.CourseDirectory.db_url, "trustkit") as gb:
+            for ps, students in plan["students"].items():
+                for st in students:
+                    sub = gb.find_submission(ps, st)
+                    cells = {}
+                    for nb in sub.notebooks:
+                        for g in nb.grades:
+                            cells[g.name] = [g.score, g.max_score, g.auto_score, g.needs_manual_grade]
+                    out[key][f"{ps}/{st}"] = {
+                        "score": sub.score, "max_score": sub.max_score, "cells": cells}
+
     if phase == "generate":
         for ps in plan["assignments"]:
             r = api.generate_assignment(ps, force=True, create=True)
@@ -66,21 +88,19 @@ DRIVER = textwrap.dedent(
             for st in students:
                 r = api.autograde(ps, st, force=True, create=True)
                 out["autograde"][f"{ps}/{st}"] = {
-                    "success": r["success"], "error": (r.get("error") or "")[-2000:]}
+                    "success": r["success"], "error": (r.get("error") or "")[-2000:],
+                    "log": r.get("log") or ""}
+        grades("kernel")  # what plain nbgrader autograde keeps: the kernels' own numbers
+        for ps in plan["students"]:
+            run = regrade(root, ps)  # what `trustkit regrade` does
+            for c in run.changes:
+                out["changes"].setdefault(f"{ps}/{c.student}", []).append(
+                    [c.cell, c.kernel, c.recomputed])
             r = api.generate_feedback(ps, force=True)
             out["feedback"][ps] = {"success": r["success"], "error": (r.get("error") or "")[-2000:]}
         for path in plan["validate"]:
             out["validate"][path] = Validator(config=cfg).validate(path)
-        with Gradebook(cfg.CourseDirectory.db_url, "trustkit") as gb:
-            for ps, students in plan["students"].items():
-                for st in students:
-                    sub = gb.find_submission(ps, st)
-                    cells = {}
-                    for nb in sub.notebooks:
-                        for g in nb.grades:
-                            cells[g.name] = [g.score, g.max_score, g.auto_score, g.needs_manual_grade]
-                    out["grades"][f"{ps}/{st}"] = {
-                        "score": sub.score, "max_score": sub.max_score, "cells": cells}
+        grades("grades")
     Path(plan["out"]).write_text(json.dumps(out))
     """
 )
@@ -129,17 +149,26 @@ def _submit(root: Path, ps: str, student: str, nb) -> Path:
 
 
 def _model_work(root: Path, ps: str, folder: Path) -> None:
-    checks.model_work(_source_nb(root, ps), folder, reference=REFERENCE or {})
+    checks.model_work(_source_nb(root, ps), folder)
+
+
+def _roleplays(root: Path, ps: str) -> dict[str, tuple[str, str, dict, float]]:
+    """grade id -> (key, scenario id, criteria, points) of every role-play test cell."""
+    source = _source_nb(root, ps).read_text(encoding="utf-8")
+    found = {}
+    for cell in json.loads(source)["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        for name, args, kw in checks._hidden_calls(text):
+            if name == "grade_roleplay":
+                found[meta["grade_id"]] = (args[0], args[1], args[2], float(kw["points"]))
+    assert found, f"{ps}: no role-play test cell"
+    return found
 
 
 def _roleplay_key(root: Path, ps: str) -> tuple[str, str, dict]:
-    source = _source_nb(root, ps).read_text(encoding="utf-8")
-    for cell in json.loads(source)["cells"]:
-        text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        for name, args, _kw in checks._hidden_calls(text):
-            if name == "grade_roleplay":
-                return args[0], args[1], args[2]
-    raise AssertionError(f"{ps}: no role-play test cell")
+    key, sid, criteria, _points = next(iter(_roleplays(root, ps).values()))
+    return key, sid, criteria
 
 
 def _grade_cell(nb, grade_id: str):
@@ -172,11 +201,17 @@ def _points(root: Path, ps: str) -> dict[str, float]:
 
 
 def _expected_full(root: Path, ps: str) -> float:
+    """Every automatic point, with each role-play at what a best path earns (model_path)."""
+    roleplays = _roleplays(root, ps)
     total = 0.0
     for gid, (pts, manual) in _points(root, ps).items():
-        if manual or (gid.endswith("-ratings") and not REFERENCE):
+        if manual:
             continue
-        total += pts
+        if gid in roleplays:
+            _key, sid, criteria, _p = roleplays[gid]
+            total += checks._score(pts, checks.model_path(sid, criteria)[1])
+        else:
+            total += pts
     return total
 
 
@@ -225,7 +260,7 @@ def loop(tmp_path_factory: pytest.TempPathFactory) -> dict:
     path, _ = checks.model_path(sid, criteria)
     from trustkit.engine import play
 
-    half = play(sid, path[: len(path) // 2])
+    half = play(sid, path[: len(path) // 2], mode="assessment")
     work.save(
         rkey,
         "roleplay",
@@ -233,14 +268,19 @@ def loop(tmp_path_factory: pytest.TempPathFactory) -> dict:
         folder,
     )
     info["partial"]["roleplay"] = checks.roleplay_result(rkey, sid, criteria, base=folder)
-    if REFERENCE:
-        tkey = f"ratings-{short}"
-        saved = work.peek(tkey, "ratings", folder).data
-        items = sorted(saved["ratings"])
-        for item in items[: len(items) // 2]:
-            q = saved["ratings"][item]["quality"]
-            saved["ratings"][item]["quality"] = q + 3 if q <= 2 else q - 3
-        work.save(tkey, "ratings", saved, folder)
+    tkey = f"ratings-{short}"
+    saved = work.peek(tkey, "ratings", folder).data
+    items = sorted(saved["ratings"])
+    for item in items[: len(items) // 2]:
+        q = saved["ratings"][item]["quality"]
+        saved["ratings"][item]["quality"] = q + 3 if q <= 2 else q - 3
+    work.save(tkey, "ratings", saved, folder)
+
+    # the same partial work, with the grading functions replaced from the import cell
+    nb = _release_nb(root, ps)
+    nb.cells[1].source += FORGE
+    forged = add(ps, "forged-functions", nb)
+    shutil.copytree(folder / "trustkit-work", forged / "trustkit-work")
 
     # a deleted test cell (it is put back and run)
     nb = _release_nb(root, ps)
@@ -282,7 +322,7 @@ def loop(tmp_path_factory: pytest.TempPathFactory) -> dict:
     folder = add(ps, "wrong-scenario", _release_nb(root, ps))
     _model_work(root, ps, folder)
     other = next(s for s in ("knee-osteoarthritis", "rebuilding-trust") if s != sid)
-    enc = play(other, checks.model_path(other)[0])
+    enc = play(other, checks.model_path(other)[0], mode="assessment")
     work.save(rkey, "roleplay", {"scenario": sid, "transcript": enc.transcript()}, folder)
 
     # missing and corrupt saved work
@@ -308,6 +348,7 @@ def loop(tmp_path_factory: pytest.TempPathFactory) -> dict:
     validate = [
         str(root / "submitted" / "model" / ps / f"{ps}.ipynb"),
         str(root / "submitted" / "blank" / ps / f"{ps}.ipynb"),
+        *(str(_source_nb(root, name)) for name in ASSIGNMENTS),
     ]
     result = _drive(root, {"phase": "grade", "students": students, "validate": validate})
     export = subprocess.run(
@@ -342,9 +383,19 @@ def test_every_step_succeeded(loop: dict) -> None:
     assert loop["seconds"] < 600
 
 
+def _repo_state() -> dict[str, float | None]:
+    names = ["submitted", "autograded", "feedback", "gradebook.db"]
+    names += [f"solutions/{ps}/trustkit-work" for ps in ASSIGNMENTS]
+    return {n: (ROOT / n).stat().st_mtime if (ROOT / n).exists() else None for n in names}
+
+
+REPO_BEFORE = _repo_state()
+
+
 def test_repo_untouched(loop: dict) -> None:
-    for name in ("submitted", "autograded", "feedback", "gradebook.db"):
-        assert not (ROOT / name).exists(), name
+    """The loop works in a copy: nothing appears in (or changes in) the repo's own folders
+    (`make release` may have made the course's gradebook.db before: it must be left alone)."""
+    assert _repo_state() == REPO_BEFORE
 
 
 @pytest.mark.parametrize("ps", ASSIGNMENTS)
@@ -363,6 +414,37 @@ def test_untouched_submission_gets_zero(loop: dict, ps: str) -> None:
     assert g["score"] == 0, g["cells"]
 
 
+def test_forged_grading_functions_gain_nothing(loop: dict) -> None:
+    """Done when (issue 15): the same saved work, the same score, whatever the kernel said."""
+    ps, short = HOSTILE_PS, HOSTILE_PS[:4]
+    forged = _grade(loop, ps, "forged-functions")
+    partial = _grade(loop, ps, "partial")
+    assert forged["cells"] == partial["cells"] and forged["score"] == partial["score"]
+    kernel = loop["result"]["kernel"][f"{ps}/forged-functions"]
+    every_point = sum(p for p, manual in _points(loop["root"], ps).values() if not manual)
+    assert kernel["score"] == pytest.approx(every_point)  # the attack works on plain nbgrader
+    assert kernel["score"] > forged["score"]
+    changed = {c[0] for c in loop["result"]["changes"][f"{ps}/forged-functions"]}
+    assert {f"{short}-q2", f"{short}-q4", f"{short}-roleplay", f"{short}-ratings"} <= changed
+    assert f"{ps}/partial" not in loop["result"]["changes"]  # honest work: nothing differs
+
+
+def test_recomputed_scores_match_the_kernel_for_honest_work(loop: dict) -> None:
+    honest = {"model", "blank", "partial", "deleted-test", "spam", "stderr", "tampered-trust",
+              "tampered-option", "wrong-scenario", "corrupt-work", "work-is-a-file"}  # fmt: skip
+    for key, kernel in loop["result"]["kernel"].items():
+        if key.split("/", 1)[1] in honest:
+            assert kernel["cells"] == _grade(loop, *key.split("/", 1))["cells"], key
+            assert key not in loop["result"]["changes"], key
+
+
+def test_no_checksum_warning_unless_a_test_cell_was_edited(loop: dict) -> None:
+    logs = {k.split("/", 1)[1]: v["log"] for k, v in loop["result"]["autograde"].items()}
+    assert all("checksum" not in log.lower() for log in logs.values())
+    assert "was edited in the submission; the original was put back" in logs["edited-test"]
+    assert "was edited in the submission" not in logs["model"]
+
+
 def test_partial_credit(loop: dict) -> None:
     ps, short = HOSTILE_PS, HOSTILE_PS[:4]
     cells = _grade(loop, ps, "partial")["cells"]
@@ -376,9 +458,8 @@ def test_partial_credit(loop: dict) -> None:
     expected = checks._score(pts, rp.fraction)
     assert 0 < expected < pts
     assert cells[f"{short}-roleplay"][0] == pytest.approx(expected)
-    if REFERENCE:
-        rpts = _points(loop["root"], ps)[f"{short}-ratings"][0]
-        assert cells[f"{short}-ratings"][0] == pytest.approx(rpts / 2)
+    rpts = _points(loop["root"], ps)[f"{short}-ratings"][0]
+    assert cells[f"{short}-ratings"][0] == pytest.approx(rpts / 2)
 
 
 def test_deleted_test_cell_is_put_back(loop: dict) -> None:
@@ -415,6 +496,7 @@ def test_tampered_transcripts_score_zero_on_the_role_play(loop: dict, student: s
     _, cell = _grade_cell(nb, f"{short}-roleplay")
     text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
     assert "Role-play" in text and "0/" in text
+    assert "cannot be reproduced" in text or "is of scenario" in text
     assert not [o for o in cell.outputs if o.get("name") == "stderr"]
 
 
@@ -443,19 +525,23 @@ def test_nobody_gains_by_tampering(loop: dict) -> None:
 
 def test_validator_reports_missing_work_in_one_line(loop: dict) -> None:
     res = loop["result"]["validate"]
-    model, blank = res.values()
-    failed_model = [f for f in model.get("failed", []) if REFERENCE or "ratings" not in f["source"]]
-    assert not failed_model, model
+    model, blank, *sources = res.values()
+    assert not model.get("failed"), model
     failed = [f for f in blank["failed"] if "checks." in f["source"]]  # not the reflection
     assert len(failed) >= 7 and all(f["raw_error"].startswith("✖") for f in failed)
     assert all("Traceback" not in f["raw_error"] for f in failed)
+    # Validate on a source notebook passes (its model work is made elsewhere, not in solutions/)
+    assert len(sources) == len(ASSIGNMENTS) and all(r == {} for r in sources), sources
+    for ps in ASSIGNMENTS:
+        assert not (loop["root"] / "solutions" / ps / "trustkit-work").exists()
 
 
 def test_feedback_has_scores_but_no_keys(loop: dict) -> None:
     ps = HOSTILE_PS
     html = next((loop["root"] / "feedback" / "partial" / ps).glob("*.html")).read_text()
-    assert "Role-play" in html
+    assert "Role-play" in html and "Trust line:" in html and "of the panel)" in html
     assert "BEGIN HIDDEN TESTS" not in html and "score_answer" not in html
+    assert checks.INSTRUCTOR_MARK not in html and "panel reference" not in html
 
 
 def test_export_lists_every_submission(loop: dict) -> None:

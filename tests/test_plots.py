@@ -138,9 +138,15 @@ def test_figures_have_title_alt_text_and_render(history_data: dict[str, Any], mi
     ("call", "message"),
     [
         (lambda: plots.attempts_per_scenario([]), "No attempts yet"),
-        (lambda: plots.skills_radar({}, {}), "No attempts yet"),
+        (lambda: plots.skills_radar({}, {}), "Play a scenario twice to compare"),
         (lambda: plots.trust_over_attempts([]), "No attempts yet"),
         (lambda: plots.agreement_over_time([]), "No ratings yet"),
+        (
+            lambda: plots.agreement_over_time(
+                [{"learner": 3, "reference": 1, "rated_at": "2026-11-01T10:00"}]
+            ),
+            "Rate at least 3 replies on a day to see a point",
+        ),
     ],
 )
 def test_empty_input_says_so(call: Callable[[], Figure], message: str) -> None:

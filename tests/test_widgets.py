@@ -25,8 +25,8 @@ from trustkit.widgets.rating import RatingItem, gap_in_words  # noqa: E402
 from trustkit.widgets.roleplay import hint_for  # noqa: E402
 
 from .conftest import MINI, MINI_GOOD  # noqa: E402
+from .figures import PNG, img  # noqa: E402
 
-PNG = b"\x89PNG\r\n\x1a\n"
 TIE = "Tell me more. Are you coughing anything up?"  # open question + closed question, in mini
 
 
@@ -105,8 +105,8 @@ def test_packaged_scenario_played_to_an_ending_by_clicks() -> None:
     assert "Debrief" in text.value and "Estimated adherence" in text.value
     assert "Educational approximation" in text.value
     assert "Your turns" in text.value and ("✔" in text.value or "✖" in text.value)
-    assert isinstance(image, w.Image) and image.value[:8] == PNG
-    assert "tk-debrief-figure" in image._dom_classes
+    figure = img(image)  # an <img> with its alt text in the DOM (an Image widget has no alt)
+    assert "tk-debrief-figure" in figure.classes and "tk-figure" in image._dom_classes
     assert image.alt_text and image.alt_text in cap.value.replace("&#x27;", "'")
     assert rp.options_box.children == () and rp.say_button.disabled
     attempts = _history().attempts()
@@ -439,7 +439,7 @@ def test_dashboard_from_empty_to_figures() -> None:
     assert "1 finished attempt(s), 1 rating(s)" in dash.summary_html.value
     assert "<table" in dash.summary_html.value and "A lingering cough" in dash.summary_html.value
     assert len(dash.figures.children) == 4
-    assert all(img.value[:8] == PNG for img in dash.figures.children)
+    assert all(img(fig).png[:8] == PNG for fig in dash.figures.children)
     assert dash.captions.value.count("<li>") == 4
 
 

@@ -17,6 +17,14 @@ rating.
 
 :func:`panel_agreement` reports the panel's own agreement (ICC(2,1) with its 95% CI, and
 Krippendorff's ordinal alpha) so learners can see how far even the reference raters agree.
+
+**Graded replies carry no ratings here.** The replies the problem sets ask learners to rate
+for marks are in ``trustkit/data/graded_replies.yaml`` *without* any rating, rationale or skill
+tag (:func:`graded_replies`); their reference ratings live only with the instructor (the hidden
+tests of ``solutions/`` and ``solutions/reference_ratings.yaml``), so the rating task cannot be
+copied from the installed package. :func:`load_bank` and the panel statistics cover the practice
+bank only; :func:`get_item` finds a graded reply too, as a :class:`BankItem` with
+``graded=True``, no ratings and no reference.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from trustkit._resources import data_path
 from trustkit.errors import TrustkitError
 
 SOURCE = "trustkit/data/response_bank.yaml"
+GRADED_SOURCE = "trustkit/data/graded_replies.yaml"
 QUALITY_MIN, QUALITY_MAX = 1, 5
 DISCUSSION_RANGE = 2
 """An item is a discussion item when the panel's ratings of it span at least this many points."""
@@ -116,10 +125,14 @@ class BankItem:
     note: str
     nurse: str | None = None
     reference: dict[str, float | None] = field(default_factory=dict)
+    graded: bool = False  # a graded reply: no ratings, no rationale, no tags in the package
+    cue: bool | None = None  # a graded reply's "empathic opportunity" flag
 
     @property
     def opportunity(self) -> bool:
         """Whether the patient's line holds an empathic opportunity."""
+        if self.cue is not None:
+            return self.cue
         return self.reference.get("empathy_level") is not None
 
     @property
@@ -191,11 +204,74 @@ def raters() -> list[str]:
 
 
 def get_item(item_id: str) -> BankItem:
-    """One bank item by id; an unknown id raises :class:`TrustkitError`."""
-    for item in _load()[1]:
+    """One bank item by id (a graded reply too); an unknown id raises :class:`TrustkitError`."""
+    for item in (*_load()[1], *_load_graded()):
         if item.id == item_id:
             return item
     raise TrustkitError(f"there is no reply with the id '{item_id}' in the response bank.")
+
+
+class _GradedReply(_Model):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    context: str = Field(min_length=3)
+    patient: str = Field(min_length=2)
+    reply: str = Field(min_length=2)
+    opportunity: bool
+
+
+class _GradedFile(_Model):
+    replies: list[_GradedReply] = Field(min_length=1)
+
+
+@cache
+def _load_graded() -> tuple[BankItem, ...]:
+    from trustkit.instruments import validate_yaml
+
+    resource = data_path("graded_replies.yaml")
+    if not resource.is_file():
+        return ()
+    raw = validate_yaml(resource.read_bytes(), GRADED_SOURCE, _GradedFile)
+    assert isinstance(raw, _GradedFile)
+    practice = {i.id for i in _load()[1]}
+    seen: set[str] = set()
+    items = []
+    for it in raw.replies:
+        if it.id in practice or it.id in seen:
+            where = "the practice bank" if it.id in practice else "this file"
+            raise TrustkitError(f"{GRADED_SOURCE}: the reply id '{it.id}' is also in {where}.")
+        seen.add(it.id)
+        items.append(
+            BankItem(
+                id=it.id,
+                skills=(),
+                context=it.context,
+                patient=it.patient,
+                reply=it.reply,
+                ratings={},
+                note="",
+                reference={"quality": None, "empathy_level": None},
+                graded=True,
+                cue=it.opportunity,
+            )
+        )
+    return tuple(items)
+
+
+def graded_replies(item_ids: Iterable[str] | None = None) -> list[BankItem]:
+    """The replies used in graded rating tasks (no ratings), all or ``item_ids`` in that order.
+
+    An id that is not a graded reply raises :class:`TrustkitError` naming it.
+    """
+    items = {i.id: i for i in _load_graded()}
+    if item_ids is None:
+        return list(items.values())
+    wanted = list(item_ids)
+    unknown = [i for i in wanted if i not in items]
+    if unknown:
+        raise TrustkitError(
+            f"{GRADED_SOURCE}: no graded reply with the id(s) {', '.join(unknown)}."
+        )
+    return [items[i] for i in wanted]
 
 
 @cache

@@ -21,6 +21,24 @@ from trustkit.plots import OKABE_ITO as _OKABE_ITO  # noqa: E402
 # the course palette (Okabe & Ito 2008) plus a neutral grey for reference lines
 OKABE_ITO = {**_OKABE_ITO, "grey": "#999999"}
 
+MIN_FOR_ICC = 10
+"""Below this many compared items the ICC (and its interval) is not shown to a learner: with
+two raters and a handful of items its 95% interval spans most of -1 to 1 and says nothing."""
+
+MIN_FOR_LIMITS = 10
+"""Below this many items the Bland-Altman 95% limits of agreement are not drawn."""
+
+
+def number(value: float, places: int = 2) -> str:
+    """A value for a learner: never "-0.00"."""
+    text = f"{value:.{places}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def icc_shown(c: Comparison) -> bool:
+    """Whether the comparison has enough items for its ICC to mean something to a learner."""
+    return c.n >= MIN_FOR_ICC and c.icc21 is not None and c.icc21.value is not None
+
 
 def _finish(fig: Figure, alt: str) -> Figure:
     fig.set_label(alt)
@@ -49,8 +67,9 @@ def scatter_vs_reference(comparison: Comparison, what: str = "quality") -> Figur
     lo = min(c.learner + c.reference) - 0.5
     hi = max(c.learner + c.reference) + 0.5
     ax.plot([lo, hi], [lo, hi], linestyle="--", color=OKABE_ITO["grey"], label="same as reference")
+    xs = _jitter(c.reference)
     ax.scatter(
-        _jitter(c.reference),
+        xs,
         c.learner,
         marker="o",
         s=48,
@@ -58,13 +77,26 @@ def scatter_vs_reference(comparison: Comparison, what: str = "quality") -> Figur
         edgecolor=OKABE_ITO["black"],
         label="one item (ties spread sideways)",
     )
+    # label the items furthest apart at their (spread) points; labels that would land on the
+    # same spot are stacked a line apart instead of printed on top of each other
+    # (written towards the middle of the plot, so that none runs into the frame)
+    where = {item: (x, y) for item, x, y in zip(c.items, xs, c.learner, strict=True)}
+    middle = (lo + hi) / 2
+    used: dict[tuple[float, float], int] = {}
     for g in c.furthest:
+        x, y = where.get(g.item, (g.reference, g.learner))
+        spot = (round(x), round(y))
+        k = used.get(spot, 0)
+        used[spot] = k + 1
+        left = x > middle
         ax.annotate(
             g.item,
-            (g.reference, g.learner),
+            (x, y),
             textcoords="offset points",
-            xytext=(6, 6),
+            xytext=(-7 if left else 7, 5 - 11 * k),
+            ha="right" if left else "left",
             fontsize=8,
+            va="center",
         )
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
@@ -74,7 +106,9 @@ def scatter_vs_reference(comparison: Comparison, what: str = "quality") -> Figur
     ax.set_title("Your ratings against the reference panel")
     ax.legend(loc="upper left", fontsize=8)
     icc_text = (
-        f"ICC(2,1) {c.icc21.value:.2f}" if c.icc21 and c.icc21.value is not None else "ICC n/a"
+        f"ICC(2,1) {number(c.icc21.value)}"  # type: ignore[union-attr]
+        if icc_shown(c)
+        else f"no agreement statistic below {MIN_FOR_ICC} items"
     )
     alt = (
         f"Scatter plot of {c.n} items: your {what} rating against the reference panel's. "
@@ -108,8 +142,9 @@ def bland_altman(comparison: Comparison, what: str = "quality") -> Figure:
     ax.axhline(
         c.bias, color=OKABE_ITO["blue"], linestyle="-", label=f"mean difference {c.bias:+.2f}"
     )
-    if c.limits_of_agreement:
-        lo, hi = c.limits_of_agreement
+    limits = c.limits_of_agreement if c.n >= MIN_FOR_LIMITS else None
+    if limits:
+        lo, hi = limits
         for y in (lo, hi):
             ax.axhline(y, color=OKABE_ITO["vermillion"], linestyle="--")
         ax.plot(
@@ -119,12 +154,12 @@ def bland_altman(comparison: Comparison, what: str = "quality") -> Figure:
     ax.set_xlabel(f"mean of your and the reference {what} rating")
     ax.set_ylabel("your rating minus the reference")
     ax.set_title("Bland-Altman plot: where and how much you differ")
-    ax.legend(loc="best", fontsize=8)
+    # under the plot, where it can cover neither a point nor a line
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2, fontsize=8)
     loa = (
-        f"95% limits of agreement from {c.limits_of_agreement[0]:+.2f} to "
-        f"{c.limits_of_agreement[1]:+.2f}"
-        if c.limits_of_agreement
-        else "too few items for limits of agreement"
+        f"95% limits of agreement from {limits[0]:+.2f} to {limits[1]:+.2f}"
+        if limits
+        else f"no limits of agreement below {MIN_FOR_LIMITS} items"
     )
     alt = (
         f"Bland-Altman plot of {c.n} items: the difference between your {what} rating and the "

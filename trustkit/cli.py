@@ -312,32 +312,25 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
-def course_dir() -> Path:
-    """The course folder: ./course when run from the repository, else next to the package."""
-    here = Path.cwd() / "course"
-    if here.is_dir():
-        return here
-    repo = Path(__file__).resolve().parent.parent / "course"
-    if repo.is_dir():
-        return repo
-    raise TrustkitError("cannot find the course/ folder; run trustkit lab from the repository.")
-
-
 def cmd_lab(args: argparse.Namespace) -> int:
     import subprocess
 
-    folder = course_dir()
-    cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={folder}"]
-    cmd.append(f"--ServerApp.port={args.port}")
-    cmd.append("--ServerApp.ip=127.0.0.1")
-    if args.no_browser:
-        cmd.append("--no-browser")
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
-    start = "00-welcome.ipynb"
-    if (folder / start).exists():
-        cmd.append(f"--LabApp.default_url=/lab/tree/{start}")
-    print(f"Starting JupyterLab on {folder} (the address to open is printed below; Ctrl-C stops).")
+    from trustkit import workspace
+
+    if args.instructor:
+        # the course as it is tracked (nbgrader's course root), with nbgrader's tools
+        source = workspace.source_course()
+        root = Path(args.folder).expanduser().resolve() if args.folder else source.parent
+        print(f"Instructor mode: JupyterLab on {root}, with nbgrader's tools.")
+    else:
+        root = workspace.learner_folder(args.folder)
+        for line in workspace.sync(root).lines():
+            print(line)
+    cmd = workspace.lab_command(
+        root, port=args.port, no_browser=args.no_browser, instructor=args.instructor
+    )
+    print("Starting JupyterLab (the address to open is printed below; Ctrl-C stops it).")
+    sys.stdout.flush()
     try:
         return subprocess.call(cmd)
     except KeyboardInterrupt:
@@ -443,9 +436,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_analyze)
 
-    p = sub.add_parser("lab", help="start JupyterLab on the course")
+    p = sub.add_parser(
+        "lab",
+        help="start JupyterLab on your own copy of the course",
+        description="Start JupyterLab on your own copy of the course: FOLDER (default "
+        "~/trustkit-course, or $TRUSTKIT_COURSE), created on the first run. Your copy is never "
+        "overwritten: new lessons, and new versions of lessons, are added beside it and you "
+        "are told. The course files in the repository are never changed by learning.",
+    )
+    p.add_argument(
+        "folder", nargs="?", metavar="FOLDER", help="your course folder (~/trustkit-course)"
+    )
     p.add_argument("--port", type=int, default=8888, help="port (8888)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument(
+        "--instructor",
+        action="store_true",
+        help="open the course itself (the repository, or FOLDER) with nbgrader's instructor "
+        "tools (Create Assignment, Formgrader)",
+    )
     p.set_defaults(func=cmd_lab)
 
     for name in _EXTENSIONS:

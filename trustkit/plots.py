@@ -196,6 +196,7 @@ def trust_trajectory(debrief: Any) -> Figure:
             label="fact disclosed",
         )
     ax.set_ylim(0, 100)
+    ax.xaxis.get_major_locator().set_params(integer=True)  # turns are whole numbers
     ax.set_xlabel("turn")
     ax.set_ylabel("trust (0-100)")
     ax.grid(alpha=0.3)
@@ -239,8 +240,20 @@ def outcome_curves(trust: float, fits_values: bool = False) -> Figure:
     d = 100 * estimate_disclosure(trust)
     a = 100 * estimate_adherence(trust, fits_values)
     ax.axvline(trust, color="#555555", linestyle=":", lw=1)
-    ax.annotate(f"{d:.0f}%", (trust, d), textcoords="offset points", xytext=(6, 6))
-    ax.annotate(f"{a:.0f}%", (trust, a), textcoords="offset points", xytext=(6, -14))
+    # The two read-outs never sit on top of each other: the higher curve's label goes above its
+    # point, the lower one's below, and both are kept a line apart even where the curves cross;
+    # near the right edge they are written to the left of the line.
+    side, ha = (-8, "right") if trust > 70 else (8, "left")
+    labels = sorted([(d, "disclosure"), (a, "adherence")], reverse=True)
+    for (value, name), dy in zip(labels, (10, -18), strict=True):
+        ax.annotate(
+            f"{name} {value:.0f}%",
+            (trust, value),
+            textcoords="offset points",
+            xytext=(side, dy),
+            ha=ha,
+            fontsize=9,
+        )
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 100)
     ax.set_xlabel("patient's trust (0-100)")
@@ -323,18 +336,24 @@ def attempts_per_scenario(summary_or_attempts: Any) -> Figure:
     return finish(fig, title, alt)
 
 
-def skills_radar(first: dict[str, float | None], latest: dict[str, float | None]) -> Figure:
+def skills_radar(
+    first: dict[str, float | None],
+    latest: dict[str, float | None],
+    *,
+    scenario: str | None = None,
+) -> Figure:
     """Skill scores (0-100) in the first and the latest attempt, on a polar ("radar") plot.
 
     First: dashed line with circles; latest: solid line with squares. A skill with no score in
-    one of them leaves a gap in that line.
+    one of them leaves a gap in that line. Compare two attempts at the *same* ``scenario``
+    (named in the title): scenarios differ in what they ask of a skill.
     """
-    title = "Skills: first attempt and latest"
+    title = "Skills: first attempt and latest" + (f" at “{_short(scenario)}”" if scenario else "")
     skills = [
         s for s in dict.fromkeys([*first, *latest]) if (first.get(s), latest.get(s)) != (None, None)
     ]
     if not skills:
-        return _nothing_yet(title)
+        return _nothing_yet(title, "Play a scenario twice to compare")
     import math
 
     n = len(skills)
@@ -407,7 +426,8 @@ def trust_over_attempts(attempts: Any) -> Figure:
         return _nothing_yet(title)
     scenario_order = list(dict.fromkeys(_get(a, "scenario_id") for a in rows))
     names = {_get(a, "scenario_id"): _get(a, "title") or _get(a, "scenario_id") for a in rows}
-    fig = _figure(7.5, 4.0)
+    # the legend goes under the plot (inside it, it hid the latest attempts): room for it
+    fig = _figure(7.5, 4.0 + 0.2 * ((len(scenario_order) + 1) // 2))
     ax = fig.add_subplot()
     label_points = len(rows) <= 40
     for k, sid in enumerate(scenario_order):
@@ -442,7 +462,14 @@ def trust_over_attempts(attempts: Any) -> Figure:
     ax.set_xlabel("attempt (in the order played)")
     ax.set_ylabel("trust at the end (0-100)")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize=7, title="scenario", title_fontsize=7)
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.2),
+        ncols=2,
+        fontsize=7,
+        title="scenario",
+        title_fontsize=7,
+    )
     first, last = rows[0], rows[-1]
     latest_by: dict[str, float] = {
         _get(a, "scenario_id"): float(_get(a, "trust_end")) for a in rows
@@ -458,11 +485,17 @@ def trust_over_attempts(attempts: Any) -> Figure:
     return finish(fig, title, alt)
 
 
-def agreement_over_time(ratings: Any) -> Figure:
+MIN_RATINGS_PER_POINT = 3
+"""A day with fewer ratings than this is not drawn: one or two ratings make a mean of noise."""
+
+
+def agreement_over_time(ratings: Any, min_n: int = MIN_RATINGS_PER_POINT) -> Figure:
     """How far the learner's ratings are from the reference, per day (lower is better).
 
     Takes a list of :class:`trustkit.progress.RatingRecord` or a summary dict (its
-    ``agreement.by_day``). Each point is labelled with the share of ratings within 1 point.
+    ``agreement.by_day``). Each point is labelled, in words, with the share of that day's
+    ratings within 1 point and how many there were; days with fewer than ``min_n`` ratings are
+    left out (and the alt text says how many).
     """
     title = "Your ratings against the reference"
     days: list[tuple[str, int, float, float]] = []
@@ -482,6 +515,10 @@ def agreement_over_time(ratings: Any) -> Figure:
             days.append((day, len(diffs), sum(diffs) / len(diffs), within))
     if not days:
         return _nothing_yet(title, "No ratings yet")
+    few = [d for d in days if d[1] < min_n]
+    days = [d for d in days if d[1] >= min_n]
+    if not days:
+        return _nothing_yet(title, f"Rate at least {min_n} replies on a day to see a point")
     xs = list(range(len(days)))
     ys = [d[2] for d in days]
     fig = _figure(7.0, 3.8)
@@ -498,7 +535,7 @@ def agreement_over_time(ratings: Any) -> Figure:
     if len(days) <= 15:
         for x, (_, n, mad, within) in zip(xs, days, strict=True):
             ax.annotate(
-                f"{within:.0f}% within 1\n(n={n})",
+                f"{within:.0f}% within 1 point\nof {n} ratings",
                 (x, mad),
                 textcoords="offset points",
                 xytext=(0, 8),
@@ -519,5 +556,6 @@ def agreement_over_time(ratings: Any) -> Figure:
         f"over {len(days)} day(s), lower is better: from {ys[0]:.2f} on {days[0][0]} "
         f"({days[0][3]:.0f}% within 1 point) to {ys[-1]:.2f} on {days[-1][0]} "
         f"({days[-1][3]:.0f}% within 1 point)."
+        + (f" {len(few)} day(s) with fewer than {min_n} ratings are not drawn." if few else "")
     )
     return finish(fig, title, alt)

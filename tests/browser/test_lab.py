@@ -1,6 +1,7 @@
 """The learner's path in a real JupyterLab, in a real headless Chromium (Debian's), via playwright.
 
-Opens ``demo_widgets.ipynb`` (a temporary copy), runs all cells, types one free reply, clicks
+Opens ``demo_widgets.ipynb`` (a notebook of the learner's own, beside the lessons in the course
+folder ``trustkit lab`` made), runs all cells, types one free reply, clicks
 options to the end of the encounter, checks the trust meter moved and the debrief figure
 rendered, rates one reply and reveals the panel's rating, reloads the page, runs everything
 again and checks the saved work came back. Screenshots: ``test-artifacts/browser/`` (not in
@@ -8,20 +9,21 @@ git). Click-to-updated-view latency over 20 clicks is measured *in the page* (``
 at the click, a ``MutationObserver`` on the dialogue) and printed and written to
 ``test-artifacts/browser/latency.json`` - never asserted (shared, noisy machines).
 
+Every lesson of the course is played, audited and reopened in ``test_course_pages.py``.
+
 Run: ``.venv/bin/python -m pytest -m browser tests/browser -s``
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import statistics
 import time
-from pathlib import Path
 
 import pytest
 
 from .conftest import ARTIFACTS
+from .helpers import open_notebook, run_all, shot
 
 pytestmark = pytest.mark.browser
 
@@ -51,35 +53,7 @@ _LATENCY_PROBE = """() => {
 
 
 def _shot(page, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-
-
-def _dismiss_dialogs(page) -> None:
-    """A kernel-selection dialog (choose Python 3) or a notification toast may cover the page."""
-    dialog = page.locator(".jp-Dialog")
-    if dialog.count() and dialog.first.is_visible():
-        select = dialog.locator("select")
-        if select.count():
-            labels = select.first.locator("option").all_inner_texts()
-            wanted = next((t for t in labels if "Python 3" in t), None)
-            if wanted:
-                select.first.select_option(label=wanted)
-        dialog.locator(".jp-Dialog-button.jp-mod-accept").first.click()
-    for close in page.locator(".jp-Notification-Toast-Close, .Toastify__close-button").all():
-        try:
-            close.click(timeout=2_000)
-        except Exception:
-            pass
-
-
-def _kernel_idle(page, timeout: int = 60_000) -> None:
-    page.wait_for_function(
-        "() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
-        " const k = w && w.sessionContext && w.sessionContext.session"
-        "   && w.sessionContext.session.kernel;"
-        " return k && k.status === 'idle'; }",
-        timeout=timeout,
-    )
+    shot(page, name)
 
 
 def _open_and_run(
@@ -92,37 +66,9 @@ def _open_and_run(
         ".tk-dashboard",
     ),
 ) -> None:
-    if page.url.startswith(lab["url"]):  # the lab is open: open the notebook in it, no reload
-        page.evaluate(
-            "(path) => window.jupyterapp.commands.execute('docmanager:open', {path})", notebook
-        )
-    else:
-        page.goto(f"{lab['url']}/lab/tree/{notebook}?token={lab['token']}")
-    page.wait_for_selector(".jp-Notebook", state="visible")
-    page.wait_for_function("() => window.jupyterapp !== undefined")
-    deadline = time.monotonic() + 60  # a kernel may first need choosing (a dialog), then starting
-    while True:
-        _dismiss_dialogs(page)
-        try:
-            _kernel_idle(page, timeout=3_000)
-            break
-        except Exception:
-            if time.monotonic() > deadline:
-                _shot(page, "00-no-kernel")
-                raise
+    open_notebook(page, lab, notebook)
     page.evaluate(_LATENCY_PROBE)
-    for attempt in range(2):  # retry once: a run-all right at kernel start can be dropped
-        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        try:
-            for selector in ready:
-                page.wait_for_selector(selector, timeout=60_000)
-            return
-        except Exception:
-            _shot(page, f"00-run-all-attempt-{attempt + 1}")
-            if attempt:
-                raise
-            _dismiss_dialogs(page)
-            _kernel_idle(page)
+    run_all(page, ready=ready)
 
 
 def _dialogue(page) -> str:
@@ -268,43 +214,3 @@ def _learner_path(page, lab) -> list[float]:
         r["quality"] for r in ratings["data"]["ratings"].values()
     ]
     return latencies
-
-
-LESSON_01 = "01-why-trust-matters.ipynb"
-
-
-def test_lesson_01_plays_its_encounter_in_jupyterlab(browser_page, lab) -> None:
-    """Issue 6: the course's lesson 01 itself, opened and played by clicking, as a learner would."""
-    shutil.copy(Path(__file__).resolve().parents[2] / "course" / LESSON_01, lab["root"])
-    page = browser_page
-    if page.url.startswith(lab["url"]):  # another notebook open: save and close it first
-        page.evaluate("window.jupyterapp.commands.execute('docmanager:save-all')")
-        page.evaluate("window.jupyterapp.commands.execute('application:close-all')")
-        page.wait_for_function("() => !document.querySelector('.jp-NotebookPanel')")
-    try:
-        _open_and_run(page, lab, LESSON_01, ready=(f"{RP} .tk-trust-value", ".tk-knowledge-check"))
-        page.locator(RP).scroll_into_view_if_needed()
-        _shot(page, "10-lesson01-opened")
-        start = _trust(page)
-        for _ in range(60):
-            _wait_ready(page)
-            if _at_end(page):
-                break
-            _timed_click(page, page.locator(f"{RP} button.tk-option").first)
-        page.wait_for_selector(f"{RP} img.tk-debrief-figure")
-        assert (
-            page.evaluate(
-                "() => document.querySelector('.tk-roleplay img.tk-debrief-figure').naturalWidth"
-            )
-            > 0
-        ), "the debrief figure rendered"
-        assert "Debrief" in page.inner_text(f"{RP} .tk-debrief") and _trust(page) != start
-        page.locator(f"{RP} img.tk-debrief-figure").scroll_into_view_if_needed()
-        _shot(page, "11-lesson01-debrief")
-    except Exception:
-        _shot(page, "19-lesson01-failure")
-        raise
-    saved = json.loads((lab["root"] / "trustkit-work" / "lesson01-roleplay.json").read_text())
-    assert (
-        saved["data"]["completed"] is True and saved["data"]["scenario"] == "lifestyle-disclosure"
-    )

@@ -4,7 +4,13 @@
   replayed through the engine, ratings against the reference bank) and ``check_my_answers``
   for self-learners;
 - :mod:`trustkit.grading.release`: ``make release`` (``exercises/`` from ``solutions/``);
-- :mod:`trustkit.grading.parallel` and :mod:`trustkit.grading.report`: a whole class.
+- :mod:`trustkit.grading.parallel` and :mod:`trustkit.grading.report`: a whole class;
+- :mod:`trustkit.grading.regrade`: every autograded score recomputed from the saved work in
+  the grader's own process (``trustkit regrade``; ``trustkit grade`` does it as it goes);
+- :mod:`trustkit.grading.preprocessors`: the nbgrader preprocessors ``nbgrader_config.py`` uses.
+
+:func:`graded_items` gives a graded rating task's replies, without references, to a
+``RatingPanel(items=...)``: the references are the instructor's (see :mod:`trustkit.bank`).
 
 Importing this package is cheap: nbgrader is imported only inside the functions that need it.
 :class:`CellBudget` is used by ``nbgrader_config.py`` as the overall time guard of a notebook.
@@ -15,7 +21,36 @@ from __future__ import annotations
 import time
 from typing import Any
 
-__all__ = ["CellBudget"]
+__all__ = ["CellBudget", "graded_items"]
+
+GRADED_NOTE = (
+    "This reply is part of a graded task: your instructor holds the reference panel's ratings "
+    "and compares yours with them when marking."
+)
+
+
+def graded_items(item_ids: list[str]) -> list[Any]:
+    """The replies of a graded rating task as ``RatingItem`` objects, with no reference.
+
+    ``RatingPanel(items=graded_items(["b049", "b050"]), key="ratings-ps01")`` shows them like
+    any other reply (the empathy scale where the patient's line holds an opportunity); their
+    reference ratings are not in the package, only in the source notebook's hidden test.
+    """
+    from trustkit.bank import graded_replies
+    from trustkit.widgets.rating import RatingItem
+
+    return [
+        RatingItem(
+            id=item.id,
+            patient=item.patient,
+            reply=item.reply,
+            context=item.context,
+            reference={"quality": None, "empathy_level": None},
+            opportunity=item.opportunity,
+            rationale=GRADED_NOTE,
+        )
+        for item in graded_replies(item_ids)
+    ]
 
 
 class CellBudget:

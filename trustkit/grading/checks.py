@@ -27,16 +27,32 @@ set) they raise :class:`NotYetDone` - shown as one line, no traceback - when the
 missing; a self-learner running the notebook without nbgrader just gets the line printed, so
 "Run all" never stops half way. :func:`check_my_answers` runs the visible checks of a whole
 assignment and prints a friendly summary.
+
+What the learner did is printed too, so formgrader's manual review and the feedback show it: the
+chosen answer's text or the typed answer (``require_answer``), the role-play as a short
+transcript with its trust line (``grade_roleplay``), each rating given and whether it is within
+the tolerance (``grade_ratings``). Lines that hold a key (the reference ratings) carry
+:data:`INSTRUCTOR_MARK`; the feedback drops them (:class:`trustkit.grading.preprocessors.HideKeys`).
+
+These functions also run in the *grader's* process (:mod:`trustkit.grading.regrade`), where
+:func:`grader_context` points them at the submission's saved work and the kernel's own copy of
+this module, which a student can replace, plays no part.
+
+Validate on a *source* notebook (one with hidden tests, in ``solutions/``): the test cells use
+the model work of that notebook (:func:`model_work`), written to a temporary folder, never into
+``solutions/``, so Validate passes there.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import math
 import os
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +82,25 @@ ENDING_CREDIT = {"good": 1.0, "mixed": 0.5, "poor": 0.0}
 RATING_FIELDS = ("quality", "empathy_level")
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 _REQUIRES = ("require_answer", "require_roleplay", "require_ratings")
+INSTRUCTOR_MARK = "[instructor only]"
+"""Printed lines holding a key (reference ratings) start with this; feedback removes them."""
+
+_GRADER: ContextVar[dict[str, Any] | None] = ContextVar("trustkit_grader", default=None)
+
+
+@contextlib.contextmanager
+def grader_context(base: str | Path, notebook: str | Path | None = None) -> Iterator[None]:
+    """Run the functions of this module as nbgrader would, on the saved work in ``base``.
+
+    For the grader's own process (:mod:`trustkit.grading.regrade`): ``require_*`` raise
+    :class:`NotYetDone` as under nbgrader, every function reads ``base/trustkit-work`` whatever
+    ``base`` the test cell names, and answer texts come from ``notebook`` (the source notebook).
+    """
+    token = _GRADER.set({"base": Path(base), "notebook": notebook})
+    try:
+        yield
+    finally:
+        _GRADER.reset(token)
 
 
 class NotYetDone(AssertionError):
@@ -76,16 +111,74 @@ class NotYetDone(AssertionError):
 
 
 def _nbgrader() -> bool:
-    return bool(os.environ.get("NBGRADER_EXECUTION"))
+    return _GRADER.get() is not None or bool(os.environ.get("NBGRADER_EXECUTION"))
 
 
 def _base(base: str | Path | None) -> str | Path | None:
-    """The folder holding ``trustkit-work/``: under nbgrader always the notebook's own folder."""
+    """The folder holding ``trustkit-work/``: under nbgrader always the notebook's own folder
+    (for Validate on a source notebook: its model work); in the grader, the submission's."""
+    ctx = _GRADER.get()
+    if ctx is not None:
+        return ctx["base"]
     if base is not None:
         return base
     if _nbgrader():
-        return Path.cwd()
+        model = _model_work_for_validation()
+        return model if model is not None else Path.cwd()
     return None
+
+
+def _cell_sources(path: Path) -> list[tuple[dict[str, Any], str, str]]:
+    """``(nbgrader metadata, cell type, source)`` of every cell of a notebook file."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    out = []
+    for cell in nb.get("cells", []):
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        meta = (cell.get("metadata") or {}).get("nbgrader") or {}
+        out.append((meta, str(cell.get("cell_type", "")), source))
+    return out
+
+
+def is_source_notebook(path: str | Path) -> bool:
+    """Whether a notebook is an nbgrader SOURCE notebook (a test cell still holds hidden tests)."""
+    try:
+        return any(
+            meta.get("grade") and HIDDEN_BEGIN in source
+            for meta, _kind, source in _cell_sources(Path(path))
+        )
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+_MODEL_WORK: dict[str, Path] = {}
+
+
+def _model_work_for_validation() -> Path | None:
+    """Under ``nbgrader validate`` of a source notebook: a temporary folder with its model work.
+
+    The model work is written once per notebook and kernel, outside the course (never into
+    ``solutions/``), and removed when the kernel exits.
+    """
+    if os.environ.get("NBGRADER_EXECUTION") != "validate":
+        return None
+    sources = [p for p in sorted(Path.cwd().glob("*.ipynb")) if is_source_notebook(p)]
+    if len(sources) != 1:
+        return None
+    key = str(sources[0].resolve())
+    if key not in _MODEL_WORK:
+        import atexit
+        import shutil
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="trustkit-model-work-"))
+        atexit.register(shutil.rmtree, folder, True)
+        try:
+            model_work(sources[0], folder)
+        except Exception:  # the test cells then report missing work, one line each
+            pass
+        _MODEL_WORK[key] = folder
+    return _MODEL_WORK[key]
 
 
 def _say(line: str) -> None:
@@ -167,13 +260,95 @@ def answer(key: str, qid: str, *, base: str | Path | None = None) -> Any:
         return None
 
 
+def _clip(text: str, width: int = 140) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+_QUESTIONS: dict[tuple[str, int], dict[tuple[str, str], list[str] | None]] = {}
+
+
+def _questions_in(path: Path) -> dict[tuple[str, str], list[str] | None]:
+    """``(key, qid) -> options`` (None: a typed answer) of every ``Answer(...)`` in a notebook."""
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return {}
+    cached = _QUESTIONS.get((str(path), stamp))
+    if cached is not None:
+        return cached
+    found: dict[tuple[str, str], list[str] | None] = {}
+    try:
+        cells = _cell_sources(path)
+    except (OSError, ValueError, AttributeError):
+        cells = []
+    for _meta, kind, source in cells:
+        if kind != "code" or "Answer(" not in source:
+            continue
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or getattr(node.func, "id", None) != "Answer":
+                continue
+            try:
+                args = [ast.literal_eval(a) for a in node.args]
+                kwargs = {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg}
+            except (ValueError, TypeError, SyntaxError):
+                continue
+            if not args or not isinstance(args[0], str):
+                continue
+            options = args[2] if len(args) > 2 else kwargs.get("options")
+            ok = isinstance(options, list | tuple) and all(isinstance(o, str) for o in options)
+            found[(str(kwargs.get("key", "answers")), args[0])] = list(options) if ok else None
+    _QUESTIONS[(str(path), stamp)] = found
+    return found
+
+
+def _options(key: str, qid: str) -> list[str] | None:
+    """The options the learner saw for ``qid`` (from the source notebook in the grader, else
+    from the notebook(s) next to the saved work); None when unknown or a typed answer."""
+    ctx = _GRADER.get()
+    if ctx is not None and ctx.get("notebook"):
+        paths = [Path(ctx["notebook"])]
+    else:
+        paths = sorted(Path.cwd().glob("*.ipynb"))
+    for path in paths:
+        questions = _questions_in(path)
+        if (key, qid) in questions:
+            return questions[(key, qid)]
+    return None
+
+
+def describe_answer(value: Any, options: Sequence[str] | None = None) -> str:
+    """What the learner answered, in words: the chosen options' text, or the typed text."""
+    if isinstance(value, str):
+        return f'"{_clip(value)}"'
+    picks = value if isinstance(value, list) else [value]
+    words = []
+    for i in picks:
+        if not isinstance(i, int) or isinstance(i, bool):
+            continue
+        if options is not None and 0 <= i < len(options):
+            words.append(f'"{_clip(options[i], 100)}"')
+        else:
+            words.append(f"option {i + 1}")
+    return "; ".join(words) or "nothing"
+
+
 @_quiet
 def require_answer(key: str, qid: str, *, base: str | Path | None = None) -> None:
-    """Visible test: the question has been answered."""
-    if answer(key, qid, base=base) is None:
+    """Visible test: the question has been answered (the answer is printed)."""
+    value = answer(key, qid, base=base)
+    if value is None:
         _not_done(f"Question {qid} is not answered yet: choose your answer in the question above.")
         return
-    _say(f"✔ Question {qid} is answered (it is marked when your work is graded).")
+    try:
+        given = describe_answer(value, _options(key, qid))
+    except Exception:  # describing the answer must never fail the check
+        given = "(saved)"
+    _say(f"✔ Question {qid} is answered: {given} (it is marked when your work is graded).")
 
 
 def _choice_fraction(value: Any, expected: int | Sequence[int]) -> float:
@@ -265,6 +440,7 @@ class RoleplayResult:
     weights: dict[str, float] = field(default_factory=dict)
     turns: int = 0
     finished: bool = False
+    encounter: Any = field(default=None, repr=False, compare=False)  # the replayed encounter
 
     @property
     def fraction(self) -> float:
@@ -386,6 +562,13 @@ def roleplay_result(
         )
         return res
     transcript = loaded.data.get("transcript")
+    if isinstance(transcript, dict) and transcript.get("schema_version") == 1:
+        res.status = "unreproducible"
+        res.message = (
+            "the role-play was saved by an earlier trustkit (transcript version 1, before "
+            "assessment mode), which the current rules cannot replay: play it again"
+        )
+        return res
     try:
         enc = replay(transcript)
     except Exception as exc:  # ReplayError, TrustkitError, or anything odd in a forged file
@@ -406,6 +589,7 @@ def roleplay_result(
         )
         return res
     res.status = "ok"
+    res.encounter = enc
     res.turns = len(enc.turns)
     res.finished = enc.finished
     res.credit, res.notes = _criteria_credit(enc, weights)
@@ -453,7 +637,57 @@ def grade_roleplay(
         _say(f"Role-play '{scenario_id}': 0/{_points(points):g} - {res.message}.")
         return 0.0
     _say(f"Role-play '{scenario_id}': {score:g}/{_points(points):g} - {res.message}.")
+    try:
+        for line in transcript_lines(res.encounter):
+            _say(line)
+    except Exception:  # the transcript is for reading; the score stands without it
+        pass
     return score
+
+
+def _heard_as(enc: Any, turn: Any) -> str | None:
+    """For a typed reply: what the engine took it to be (so a reviewer can judge the match)."""
+    if not turn.typed:
+        return None
+    if turn.kind == "disrespect":
+        return f"heard as disrespect ({turn.evidence})" if turn.evidence else "heard as disrespect"
+    if turn.kind == "aside":
+        return "heard as an aside that moves nothing on"
+    if turn.kind == "puzzled":
+        return "not understood by the patient"
+    try:
+        option = next(o for o in enc.scenario.node(turn.node).options if o.id == turn.option)
+    except (KeyError, StopIteration):
+        return None
+    return f'matched to the reply "{_clip(option.text, 110)}"'
+
+
+def transcript_lines(enc: Any) -> list[str]:
+    """A replayed role-play as a short transcript with its trust line, for reviewers."""
+    sc = enc.scenario
+    turns = list(enc.turns)
+    start = turns[0].overall_before if turns else enc.overall_trust
+    lines = [
+        f"  Transcript ({enc.mode}, {len(turns)} turn(s), scenario version {sc.version}):",
+        f"    Patient: {_clip(enc.opening_line)}",
+    ]
+    for t in turns:
+        how = "typed" if t.typed else "chose"
+        lines.append(
+            f"  {t.index:>2}. You ({how}): {_clip(t.said)}  "
+            f"[trust {t.overall_before:.0f} -> {t.overall_after:.0f}]"
+        )
+        heard = _heard_as(enc, t)
+        if heard:
+            lines.append(f"      ({heard})")
+        lines.append(f"      Patient: {_clip(t.patient_reply)}")
+    if enc.ending is not None:
+        lines.append(f"  Ending: {_clip(enc.ending.title, 80)} ({enc.ending.quality}).")
+    else:
+        lines.append("  No ending reached.")
+    trail = [f"{start:.0f}", *(f"{t.overall_after:.0f}" for t in turns)]
+    lines.append(f"  Trust line: {' > '.join(trail)}")
+    return lines
 
 
 # ---------------------------------------------------------------------------------------------
@@ -549,6 +783,7 @@ def ratings_result(
         res.per_item.setdefault(item_id, {})[name] = {
             "given": value if ok_value else None,
             "within": close,
+            "reference": target,
         }
     res.message = (
         f"{res.rated} of {res.total} ratings given, {res.within} within {tolerance:g} point(s) "
@@ -557,15 +792,12 @@ def ratings_result(
     return res
 
 
-@_quiet
-def require_ratings(
-    key: str, item_ids: Sequence[str], *, base: str | Path | None = None, **_: Any
-) -> None:
-    """Visible test: the replies have been rated (fails only when none is rated)."""
+def _rated(key: str, item_ids: Sequence[str], base: str | Path | None) -> list[str]:
+    """The replies of ``item_ids`` the learner gave at least one rating (never raises)."""
     try:
         loaded = work.peek(key, "ratings", _base(base))
         given = (loaded.data or {}).get("ratings") or {}
-        rated = [
+        return [
             i
             for i in item_ids
             if isinstance(given.get(i), dict)
@@ -574,7 +806,15 @@ def require_ratings(
             )
         ]
     except Exception:
-        rated = []
+        return []
+
+
+@_quiet
+def require_ratings(
+    key: str, item_ids: Sequence[str], *, base: str | Path | None = None, **_: Any
+) -> None:
+    """Visible test: the replies have been rated (fails only when none is rated)."""
+    rated = _rated(key, item_ids, base)
     if not rated:
         _not_done("The replies have not been rated yet: rate them in the panel above.")
         return
@@ -604,7 +844,34 @@ def grade_ratings(
         return 0.0
     score = _score(points, res.fraction)
     _say(f"Ratings: {score:g}/{_points(points):g} - {res.message}.")
+    try:
+        for line in rating_lines(res, tolerance):
+            _say(line)
+    except Exception:  # the list is for reading; the score stands without it
+        pass
     return score
+
+
+def rating_lines(res: RatingsResult, tolerance: float = 1) -> list[str]:
+    """Each rating given, and whether it is within the tolerance; the reference values on one
+    :data:`INSTRUCTOR_MARK` line (kept in formgrader, removed from the feedback)."""
+    if res.status != "ok":
+        return []
+    lines, keys = [], []
+    for item_id, fields in res.per_item.items():
+        for name, entry in fields.items():
+            label = name.replace("_", " ")
+            given = entry.get("given")
+            if given is None:
+                verdict = "not rated"
+            else:
+                near = "within" if entry.get("within") else "more than"
+                verdict = f"you {given:g} ({near} {tolerance:g} of the panel)"
+            lines.append(f"  {item_id} {label}: {verdict}")
+            keys.append(f"{item_id} {label} {entry.get('reference', float('nan')):g}")
+    if keys:
+        lines.append(f"  {INSTRUCTOR_MARK} panel reference: {'; '.join(keys)}")
+    return lines
 
 
 # ---------------------------------------------------------------------------------------------
@@ -672,6 +939,13 @@ def _check_line(name: str, args: list[Any], kwargs: dict[str, Any], label: str) 
     tolerance = kwargs.get("tolerance", 1)
     fields = kwargs.get("fields", ("quality",))
     res = ratings_result(key, items, fields=fields, tolerance=tolerance, base=base)
+    if res.status == "no-reference":  # graded replies: the reference is the instructor's
+        rated = _rated(key, items, base)
+        text = (
+            f"{len(rated)} of {len(items)} replies rated; your instructor compares them with "
+            "the reference panel when marking"
+        )
+        return CheckLine(label, len(rated) == len(items), text)
     if res.status != "ok":
         return CheckLine(label, False, res.message)
     ok = res.rated == res.total
@@ -859,7 +1133,8 @@ def model_work(
             elif name == "grade_ratings":
                 key, items = args[0], list(args[1])
                 fields = tuple(kwargs.get("fields", ("quality",)))
-                ref = reference if reference is not None else reference_ratings(fields)
+                ref = kwargs.get("reference") or reference
+                ref = ref if ref is not None else reference_ratings(fields)
                 ratings = {i: {f: (ref.get(i) or {}).get(f) for f in RATING_FIELDS} for i in items}
                 for entry in ratings.values():
                     for f, v in entry.items():

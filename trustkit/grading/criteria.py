@@ -2,35 +2,35 @@
 
 A copy of the weights in the hidden tests of ``solutions/*/*.ipynb``, packaged so that
 ``trustkit audit`` can measure the exercises' own criteria from a wheel (the solutions are not
-shipped). ``tests/test_audit.py`` fails when this copy and the notebooks disagree.
+shipped). ``tests/test_graded_replies.py`` fails when this copy and the notebooks disagree.
 """
 
 from __future__ import annotations
 
 EXERCISE_CRITERIA: dict[str, dict[str, float]] = {
-    "lifestyle-disclosure": {
+    "weekend-chest-pain": {
         "completed": 1,
         "facts": 2,
         "opportunities": 1,
         "decision": 1,
         "ending": 1,
     },
-    "screen-distraction": {
+    "blood-pressure-review": {
         "completed": 1,
         "facts": 2,
         "opportunities": 1,
         "decision": 1,
         "ending": 1,
     },
-    "anxious-grief": {"completed": 1, "facts": 1, "opportunities": 3, "ending": 1},
-    "knee-osteoarthritis": {
+    "new-diagnosis-parent": {"completed": 1, "facts": 1, "opportunities": 3, "ending": 1},
+    "menopause-choices": {
         "completed": 1,
         "facts": 1,
         "opportunities": 1,
         "decision": 2,
         "ending": 1,
     },
-    "rebuilding-trust": {
+    "missed-result": {
         "completed": 1,
         "facts": 2,
         "opportunities": 2,

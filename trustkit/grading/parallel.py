@@ -11,6 +11,10 @@ the grades are nbgrader's own. The parent:
   submission), reports that student as failed, and starts a fresh worker for the rest;
 - restarts a worker that crashed, and retries a student once if the gradebook was locked;
 - skips students already autograded from the same submission unless ``force``;
+- recomputes, right after each autograde and in the worker's own process (never the student's
+  kernel), every trustkit task from the saved work as it was submitted
+  (:mod:`trustkit.grading.regrade`), and writes those scores to the gradebook, so a notebook
+  that replaces the grading functions gains nothing; differences make the tampering report;
 - shows progress with an ETA, and returns one :class:`StudentResult` per student.
 
 Works with nbgrader's SQLite gradebook and with PostgreSQL (``db_url``).
@@ -41,6 +45,9 @@ class StudentResult:
     score: float | None = None
     max_score: float | None = None
     message: str = ""
+    manual_pending: float = 0.0  # points that still need a human grade
+    changes: list[Any] = field(default_factory=list)  # regrade.CellChange: kernel != evidence
+    recomputed: int = 0
 
 
 @dataclass
@@ -53,14 +60,22 @@ class ClassRun:
     def failed(self) -> list[StudentResult]:
         return [r for r in self.results if r.status == "failed"]
 
+    @property
+    def changes(self) -> list[Any]:
+        return [c for r in self.results for c in r.changes]
+
     def table(self) -> str:
-        rows = [("student", "status", "score", "seconds", "note")]
+        from trustkit.grading.regrade import tampering_report
+
+        rows = [("student", "status", "score", "awaiting manual", "seconds", "note")]
         for r in sorted(self.results, key=lambda r: r.student):
             score = "" if r.score is None else f"{r.score:g}/{r.max_score:g}"
-            rows.append((r.student, r.status, score, f"{r.seconds:.1f}", r.message[:70]))
-        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+            pending = f"{r.manual_pending:g} pts" if r.manual_pending else ""
+            note = r.message or (f"{len(r.changes)} cell(s) differ" if r.changes else "")
+            rows.append((r.student, r.status, score, pending, f"{r.seconds:.1f}", note[:70]))
+        widths = [max(len(row[i]) for row in rows) for i in range(5)]
         lines = [
-            "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4]
+            "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:5])) + "  " + row[5]
             for row in rows
         ]
         counts = {s: sum(1 for r in self.results if r.status == s) for s in ("graded", "skipped")}
@@ -68,6 +83,14 @@ class ClassRun:
             f"{counts['graded']} graded, {counts['skipped']} skipped, {len(self.failed)} failed "
             f"in {self.seconds:.1f} s"
         )
+        pending = sum(r.manual_pending for r in self.results)
+        if pending:
+            waiting = sum(1 for r in self.results if r.manual_pending)
+            lines.append(
+                f"{pending:g} points in {waiting} submission(s) await manual grading "
+                "(formgrader > Manual Grading); the scores above do not include them yet."
+            )
+        lines.append(tampering_report(self.changes))
         return "\n".join(lines)
 
 
@@ -125,8 +148,11 @@ def assignment_in_gradebook(root: Path, assignment: str, db_url: str | None = No
     return True
 
 
-def gradebook_scores(root: Path, assignment: str, db_url: str | None = None) -> dict[str, Any]:
-    """``{student: (score, max_score)}`` for students with a submission in the gradebook."""
+def gradebook_scores(
+    root: Path, assignment: str, db_url: str | None = None, pending: bool = False
+) -> dict[str, Any]:
+    """``{student: (score, max_score)}`` for students with a submission in the gradebook;
+    with ``pending``, ``(score, max_score, points awaiting manual grading)``."""
     from nbgrader.api import Gradebook, MissingEntry
 
     out: dict[str, Any] = {}
@@ -136,7 +162,16 @@ def gradebook_scores(root: Path, assignment: str, db_url: str | None = None) -> 
         except MissingEntry:
             return out
         for sub in assignment_row.submissions:
-            out[sub.student.id] = (float(sub.score), float(sub.max_score))
+            row: tuple = (float(sub.score), float(sub.max_score))
+            if pending:
+                waiting = sum(
+                    float(g.max_score)
+                    for nb in sub.notebooks
+                    for g in nb.grades
+                    if g.needs_manual_grade
+                )
+                row = (*row, waiting)
+            out[sub.student.id] = row
     return out
 
 
@@ -152,7 +187,7 @@ def ensure_tools_on_path() -> None:
 
 
 def _worker(root: str, db_url: str | None, conn: Connection) -> None:
-    """Import nbgrader once, then autograde every student the parent sends."""
+    """Import nbgrader once, then autograde (and recompute) every student the parent sends."""
     ensure_tools_on_path()
     os.chdir(root)
     # kernels started for the students inherit these descriptors: keep their chatter out of
@@ -161,8 +196,13 @@ def _worker(root: str, db_url: str | None, conn: Connection) -> None:
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives with the worker
+    import shutil
+    import tempfile
+
     from nbgrader.apps import NbGraderAPI
     from nbgrader.apps.nbgraderapp import NbGrader
+
+    from trustkit.grading import checks, preprocessors, regrade  # noqa: F401 - imported once
 
     app = NbGrader()
     app.initialize([])  # reads nbgrader_config.py in the course root
@@ -171,6 +211,7 @@ def _worker(root: str, db_url: str | None, conn: Connection) -> None:
     if db_url:
         config.CourseDirectory.db_url = db_url
     api = NbGraderAPI(config=config)
+    layout = regrade.course_layout(root)
     conn.send(("ready", None))
     while True:
         try:
@@ -179,21 +220,60 @@ def _worker(root: str, db_url: str | None, conn: Connection) -> None:
             return
         if msg is None:
             return
-        assignment, student, force = msg
+        assignment, student, force, cells = msg
         t0 = time.perf_counter()
-        result = api.autograde(assignment, student, force=force, create=True)
-        conn.send(
-            (
-                "done",
-                {
-                    "student": student,
-                    "success": bool(result.get("success")),
-                    "error": result.get("error") or "",
-                    "log": result.get("log") or "",
-                    "seconds": time.perf_counter() - t0,
-                },
+        info: dict[str, Any] = {"student": student, "regrade": None, "regrade_error": ""}
+        tmp = Path(tempfile.mkdtemp(prefix="trustkit-evidence-"))
+        try:
+            # the saved work as submitted, before the student's kernel can touch any file
+            evidence = regrade.snapshot_work(layout.folder("submitted", student, assignment), tmp)
+            preprocessors.RESULTS.clear()
+            result = api.autograde(assignment, student, force=force, create=True)
+            info.update(
+                success=bool(result.get("success")),
+                error=result.get("error") or "",
+                log=result.get("log") or "",
             )
-        )
+            done = [r for r in preprocessors.RESULTS if r["student"] == student]
+            if info["success"] and done:  # the course config recomputed inside nbgrader
+                info["regrade"] = _from_pipeline(student, done, url_of(root, db_url), assignment)
+            elif info["success"] and any(c.recomputable for c in cells.values()):
+                try:  # a configuration without trustkit's preprocessors: recompute here
+                    info["regrade"] = _regrade_one(
+                        url_of(root, db_url), layout, assignment, student, cells, evidence
+                    )
+                except Exception as exc:  # never count kernel scores we could not check
+                    info["regrade_error"] = f"{type(exc).__name__}: {exc}"
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        info["seconds"] = time.perf_counter() - t0
+        conn.send(("done", info))
+
+
+def url_of(root: str | Path, db_url: str | None) -> str:
+    return _db_url(Path(root), db_url)
+
+
+def _from_pipeline(student: str, done: list[dict[str, Any]], url: str, assignment: str) -> Any:
+    """What RecomputeFromEvidence did for one student, as a StudentRegrade."""
+    from trustkit.grading.regrade import StudentRegrade
+
+    result = StudentRegrade(student)
+    for entry in done:
+        result.recomputed += entry["recomputed"]
+        result.changes.extend(entry["changes"])
+    return result
+
+
+def _regrade_one(
+    url: str, layout: Any, assignment: str, student: str, cells: Any, evidence: Path | None
+) -> Any:
+    from nbgrader.api import Gradebook
+
+    from trustkit.grading.regrade import regrade_student
+
+    with Gradebook(url) as gb:
+        return regrade_student(gb, layout, assignment, student, cells, evidence=evidence)
 
 
 @dataclass
@@ -266,28 +346,11 @@ def grade_class(
     ensure_tools_on_path()
     if not (root / "nbgrader_config.py").exists():
         raise TrustkitError(f"{root}: no nbgrader_config.py here; run from the course folder.")
-    if not assignment_in_gradebook(root, assignment, db_url):
-        raise TrustkitError(
-            f"{root}: the gradebook has no assignment '{assignment}'; release it first "
-            "(nbgrader generate_assignment)."
-        )
     everyone = students if students is not None else submitted_students(root, assignment)
-    if not everyone:
-        raise TrustkitError(
-            f"{root}: nobody has submitted '{assignment}' yet (submitted/ is empty)."
-        )
     jobs = max(1, jobs or os.cpu_count() or 1)
     url = _db_url(root, db_url)
     run = ClassRun(assignment)
     t_start = time.perf_counter()
-    graded_before = set(gradebook_scores(root, assignment, db_url)) if not force else set()
-    todo: list[str] = []
-    for s in everyone:
-        if not force and already_graded(root, assignment, s, graded_before):
-            run.results.append(StudentResult(s, "skipped", message="already autograded"))
-        else:
-            todo.append(s)
-    bar = _Progress(len(todo), stream, progress)
     ctx = mp.get_context("spawn")
     slots: list[_Slot] = []
 
@@ -298,6 +361,47 @@ def grade_class(
         child.close()
         return _Slot(proc, parent)
 
+    def close(slot: _Slot) -> None:
+        try:
+            slot.conn.send(None)
+        except (OSError, BrokenPipeError):
+            pass
+
+    # the workers import nbgrader (seconds) while this process checks the gradebook
+    slots = [start_slot() for _ in range(min(jobs, len(everyone)))]
+    try:
+        if not assignment_in_gradebook(root, assignment, db_url):
+            raise TrustkitError(
+                f"{root}: the gradebook has no assignment '{assignment}'; release it first "
+                "(make release registers it)."
+            )
+        if not everyone:
+            raise TrustkitError(
+                f"{root}: nobody has submitted '{assignment}' yet (submitted/ is empty)."
+            )
+        graded_before = set(gradebook_scores(root, assignment, db_url)) if not force else set()
+        cells = _auto_cells(url, assignment)
+    except BaseException:
+        for slot in slots:
+            close(slot)
+            slot.process.join(5)
+            if slot.process.is_alive():
+                slot.process.kill()
+        raise
+    todo: list[str] = []
+    for s in everyone:
+        if not force and already_graded(root, assignment, s, graded_before):
+            run.results.append(StudentResult(s, "skipped", message="already autograded"))
+        else:
+            todo.append(s)
+    spare = slots[len(todo) :]
+    for slot in spare:
+        close(slot)
+    slots = slots[: len(todo)]
+    # the biggest submissions first: the last one to finish is then a short one
+    todo.sort(key=lambda s: -_size(root / "submitted" / s / assignment))
+    bar = _Progress(len(todo), stream, progress)
+
     def finish(result: StudentResult) -> None:
         run.results.append(result)
         bar.update(result.student, result.status)
@@ -307,13 +411,12 @@ def grade_class(
     queue = list(todo)
     retried: set[str] = set()
     try:
-        slots = [start_slot() for _ in range(min(jobs, len(queue)))]
         while queue or any(s.student for s in slots):
             for slot in slots:
                 if slot.ready and slot.student is None and queue:
                     slot.student = queue.pop(0)
                     slot.started = time.perf_counter()
-                    slot.conn.send((assignment, slot.student, True))
+                    slot.conn.send((assignment, slot.student, True, cells))
             ready = wait([s.conn for s in slots] + [s.process.sentinel for s in slots], 0.5)
             now = time.perf_counter()
             for i, slot in enumerate(list(slots)):
@@ -328,8 +431,23 @@ def grade_class(
                     if kind == "done" and info is not None:
                         student = slot.student or info["student"]
                         slot.student = None
-                        if info["success"]:
-                            finish(StudentResult(student, "graded", info["seconds"]))
+                        if info["success"] and info.get("regrade_error"):
+                            finish(
+                                StudentResult(
+                                    student,
+                                    "failed",
+                                    info["seconds"],
+                                    message="autograded, but the saved work could not be "
+                                    f"recomputed ({info['regrade_error'][:120]})",
+                                )
+                            )
+                        elif info["success"]:
+                            finish(
+                                _with_regrade(
+                                    StudentResult(student, "graded", info["seconds"]),
+                                    info.get("regrade"),
+                                )
+                            )
                         elif "database is locked" in info["error"] and student not in retried:
                             retried.add(student)
                             queue.insert(0, student)
@@ -371,20 +489,55 @@ def grade_class(
                     )
     finally:
         for slot in slots:
-            try:
-                slot.conn.send(None)
-            except (OSError, BrokenPipeError):
-                pass
-        for slot in slots:
+            close(slot)
+        for slot in [*slots, *spare]:
             slot.process.join(10)
             if slot.process.is_alive():
                 slot.process.kill()
-    scores = gradebook_scores(root, assignment, db_url)
+    skipped = [r for r in run.results if r.status == "skipped"]
+    recomputable = any(c.recomputable for c in cells.values())
+    if skipped and recomputable:  # cheap (no kernel); covers a previous plain nbgrader autograde
+        from nbgrader.api import Gradebook
+
+        from trustkit.grading.regrade import course_layout, regrade_student
+
+        layout = course_layout(root)
+        with Gradebook(url) as gb:
+            for r in skipped:
+                _with_regrade(r, regrade_student(gb, layout, assignment, r.student, cells))
+    scores = gradebook_scores(root, assignment, db_url, pending=True)
     for r in run.results:
         if r.student in scores and r.status != "failed":
-            r.score, r.max_score = scores[r.student]
+            r.score, r.max_score, r.manual_pending = scores[r.student]
     run.seconds = time.perf_counter() - t_start
     return run
+
+
+def _size(folder: Path) -> int:
+    """Bytes in a submission folder (a rough measure of how long it takes to grade)."""
+    try:
+        return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    except OSError:
+        return 0
+
+
+def _auto_cells(url: str, assignment: str) -> dict[Any, Any]:
+    from nbgrader.api import Gradebook
+
+    from trustkit.grading.regrade import auto_cells
+
+    with Gradebook(url) as gb:
+        return auto_cells(gb, assignment)
+
+
+def _with_regrade(result: StudentResult, regraded: Any) -> StudentResult:
+    if regraded is not None:
+        result.changes = list(regraded.changes)
+        result.manual_pending = regraded.manual_pending
+        result.recomputed = regraded.recomputed
+        if regraded.note and not result.message:
+            result.message = regraded.note
+    return result
 
 
 def kind_dead(slot: _Slot, ready: list[Any]) -> bool:

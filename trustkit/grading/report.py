@@ -25,6 +25,7 @@ class ClassData:
     students: dict[str, tuple[float, float]] = field(default_factory=dict)  # score, max
     questions: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     skills: dict[str, dict[str, float]] = field(default_factory=dict)  # student -> skill -> 0-100
+    pending: dict[str, int] = field(default_factory=dict)  # cell -> submissions not yet marked
     ratings_gap: dict[str, float] = field(default_factory=dict)  # student -> mean |diff|
     rating_bias: dict[str, float] = field(default_factory=dict)  # student -> mean diff
     notes: list[str] = field(default_factory=list)
@@ -46,24 +47,60 @@ def collect(root: str | Path, assignment: str, db_url: str | None = None) -> Cla
             raise TrustkitError(
                 f"{root}: the gradebook has no assignment '{assignment}'."
             ) from None
+        pending: dict[str, int] = {}
         for sub in assignment_row.submissions:
             data.students[sub.student.id] = (float(sub.score), float(sub.max_score))
             for nb in sub.notebooks:
                 for grade in nb.grades:
-                    if grade.max_score:
-                        key = f"{nb.name}:{grade.name}"
-                        data.questions.setdefault(key, []).append(
-                            (float(grade.score), float(grade.max_score))
-                        )
+                    if not grade.max_score:
+                        continue
+                    key = f"{nb.name}:{grade.name}"
+                    if grade.needs_manual_grade:  # not marked yet: it says nothing of difficulty
+                        pending[key] = pending.get(key, 0) + 1
+                        continue
+                    data.questions.setdefault(key, []).append(
+                        (float(grade.score), float(grade.max_score))
+                    )
+        keys = _hidden_references(gb, assignment)
+        for key, n in sorted(pending.items()):
+            data.pending[key] = n
+            data.notes.append(
+                f"{key}: {n} submission(s) still await manual grading; left out of the "
+                "difficulty figure until marked"
+            )
     if not data.students:
         raise TrustkitError(f"{root}: nobody has been autograded for '{assignment}' yet.")
+    from trustkit.grading.regrade import course_layout
+
+    layout = course_layout(root)
     for student in data.students:
-        folder = root / "autograded" / student / assignment
-        _collect_work(folder, student, data)
+        folder = layout.folder("submitted", student, assignment)  # the evidence, as submitted
+        if not folder.is_dir():
+            folder = layout.folder("autograded", student, assignment)
+        _collect_work(folder, student, data, keys)
     return data
 
 
-def _collect_work(folder: Path, student: str, data: ClassData) -> None:
+def _hidden_references(gb: Any, assignment: str) -> dict[str, float]:
+    """Reply id -> reference quality, from the hidden tests' ``reference=`` (graded replies
+    have no reference in the package)."""
+    from trustkit.grading.regrade import auto_cells
+
+    out: dict[str, float] = {}
+    for cell in auto_cells(gb, assignment).values():
+        for name, _args, kwargs in cell.calls or ():
+            ref = dict(kwargs).get("reference")
+            if name == "grade_ratings" and isinstance(ref, dict):
+                for item, fields in ref.items():
+                    value = fields.get("quality") if isinstance(fields, dict) else None
+                    if isinstance(value, int | float) and not isinstance(value, bool):
+                        out[str(item)] = float(value)
+    return out
+
+
+def _collect_work(
+    folder: Path, student: str, data: ClassData, keys: dict[str, float] | None = None
+) -> None:
     from trustkit import work
     from trustkit.debrief import debrief
     from trustkit.engine import replay
@@ -86,19 +123,31 @@ def _collect_work(folder: Path, student: str, data: ClassData) -> None:
             loaded = work.peek(key, "ratings", folder)
             if loaded.data is None:
                 continue
-            diffs = _rating_diffs(loaded.data)
+            diffs = _rating_diffs(loaded.data, keys or {})
             if diffs:
                 data.ratings_gap[student] = statistics.fmean(abs(d) for d in diffs)
                 data.rating_bias[student] = statistics.fmean(diffs)
 
 
-def _rating_diffs(saved: dict[str, Any]) -> list[float]:
-    """Learner minus reference quality ratings, for the bank items the student rated."""
+def _rating_diffs(saved: dict[str, Any], keys: dict[str, float] | None = None) -> list[float]:
+    """Learner minus reference quality ratings, for the replies the student rated: practice
+    bank items against the package's reference, graded replies against the hidden tests'."""
     from trustkit.bank import paired_ratings
 
     ratings = saved.get("ratings")
-    learner, reference = paired_ratings(ratings if isinstance(ratings, dict) else {})
-    return [learner[i] - reference[i] for i in learner]
+    ratings = ratings if isinstance(ratings, dict) else {}
+    learner, reference = paired_ratings(ratings)
+    diffs = [learner[i] - reference[i] for i in learner]
+    for item_id, ref in (keys or {}).items():
+        given = ratings.get(item_id)
+        value = given.get("quality") if isinstance(given, dict) else None
+        if (
+            item_id not in learner
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+        ):
+            diffs.append(float(value) - ref)
+    return diffs
 
 
 # ---------------------------------------------------------------------------------------------
@@ -133,7 +182,7 @@ def score_distribution(data: ClassData):
 def question_difficulty(data: ClassData):
     from trustkit.plots import OKABE_ITO, _figure, finish
 
-    names = sorted(data.questions)
+    names = sorted(data.questions)  # graded cells only: unmarked manual cells are left out
     means = [100 * statistics.fmean(s / m for s, m in data.questions[n] if m) for n in names]
     fig = _figure(6.5, max(2.5, 0.35 * len(names) + 1))
     ax = fig.add_subplot()
@@ -144,6 +193,8 @@ def question_difficulty(data: ClassData):
     ax.invert_yaxis()
     hardest = names[means.index(min(means))] if names else "none"
     alt = f"Bar chart of the mean score of {len(names)} graded cells; hardest: {hardest}."
+    if data.pending:
+        alt += f" Not yet marked by hand, so left out: {', '.join(sorted(data.pending))}."
     return finish(fig, "Per-question difficulty", alt)
 
 

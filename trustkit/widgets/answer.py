@@ -17,9 +17,10 @@ import ipywidgets as w
 
 from trustkit import work
 from trustkit.errors import TrustkitError
+from trustkit.widgets._common import CourseWidget, esc
 
 
-class Answer(w.VBox):
+class Answer(CourseWidget):
     """A graded question: radio buttons, check boxes, or a text box (``options=None``)."""
 
     def __init__(
@@ -39,6 +40,7 @@ class Answer(w.VBox):
         self.options = [str(o) for o in options] if options is not None else None
         self.multiple = bool(multiple) and self.options is not None
         self._restoring = False
+        self.question = question
         self._question = w.HTML(f"<b>{html.escape(question)}</b>")
         self._question.add_class("tk-answer-question")
         self.status = w.HTML()
@@ -121,6 +123,27 @@ class Answer(w.VBox):
             )
             return
         self.status.value = "<small>Saved.</small>" if value is not None else ""
+        self.refresh_snapshot()
+
+    def snapshot_html(self) -> str:
+        value = self.value
+        if self.options is None:
+            answer = (
+                f"<blockquote>{esc(value)}</blockquote>"
+                if value
+                else "<p><i>Not answered yet.</i></p>"
+            )
+        else:
+            chosen = set(value if isinstance(value, list) else [] if value is None else [value])
+            answer = (
+                "<ul>"
+                + "".join(
+                    f"<li>{'☑' if i in chosen else '☐'} {esc(o)}</li>"
+                    for i, o in enumerate(self.options)
+                )
+                + "</ul>"
+            )
+        return f"<p><b>{esc(self.question)}</b></p>{answer}"
 
     def _restore(self) -> None:
         try:

@@ -1,9 +1,11 @@
 """Rating activities built on the instruments and the calibration statistics.
 
 - :class:`CalibrationView` - how a learner's revealed ratings in a :class:`RatingPanel` compare
-  with the reference panel: agreement (ICC(2,1) with its 95% CI), lean (harsher or more
-  lenient), the replies furthest apart, and two figures (learner vs reference with the identity
-  line; Bland-Altman).
+  with the reference panel, in words first: how often within one point, the lean (harsher or
+  more lenient) and the average gap; the replies furthest apart; and two figures (learner vs
+  reference with the identity line; Bland-Altman). The agreement statistic (ICC(2,1), with its
+  95% interval said in words) appears only from :data:`~trustkit.calibration_plots.MIN_FOR_ICC`
+  compared replies: below that it is noise and would mislead.
 - :class:`EncounterRating` - rate a whole example encounter with an instrument (e.g. Observer
   OPTION-5), then compare item by item with the reference panel's ratings.
 - :class:`SelfRating` - after a role-play, rate yourself with the CARE items; the simulated
@@ -23,15 +25,17 @@ import ipywidgets as w
 from trustkit import work
 from trustkit.errors import TrustkitError
 from trustkit.widgets._common import (
+    CourseWidget,
     SavedWork,
     button,
     caption,
     esc,
-    figure_image,
+    figure_html,
     message_widget,
     note,
     problem,
-    style,
+    row,
+    set_disabled,
 )
 
 MIN_ITEMS = 3
@@ -52,7 +56,8 @@ def _scale_buttons(inst: Any, item: Any, css: str) -> w.ToggleButtons:
         value=None,
         description=f"{item.id}.",
         tooltips=tips,
-        style={"button_width": "3.2em", "description_width": "2.2em"},
+        # no fixed button width: "N/A" (and any longer label) fits instead of being cut short
+        style={"button_width": "auto", "description_width": "2.2em"},
     )
     tb.add_class(css)
     return tb
@@ -66,7 +71,7 @@ def _anchor_help(inst: Any) -> str:
 
 
 # =============================================================================================
-class CalibrationView(w.VBox):
+class CalibrationView(CourseWidget):
     """Your revealed ratings (saved by a :class:`RatingPanel` under ``key``) against the panel.
 
     Press "Refresh" after rating more replies. Programmatic API: :meth:`refresh`,
@@ -97,13 +102,7 @@ class CalibrationView(w.VBox):
         self.summary.add_class("tk-calibration-summary")
         self.figures = w.VBox()
         super().__init__(
-            [
-                style(),
-                w.HBox([self.choice, self.refresh_button]),
-                self.summary,
-                self.figures,
-                self.message,
-            ]
+            [row([self.choice, self.refresh_button]), self.summary, self.figures, self.message]
         )
         self.add_class("tk-calibration")
         self.refresh()
@@ -131,8 +130,16 @@ class CalibrationView(w.VBox):
 
     def refresh(self) -> None:
         """Recompute from the saved ratings (only replies whose reference has been revealed)."""
+        self._refresh()
+        self.refresh_snapshot()
+
+    def snapshot_html(self) -> str:
+        return self.summary.value + self.message.value
+
+    def _refresh(self) -> None:
         from trustkit.bank import get_item
         from trustkit.calibration import compare, interpret_icc
+        from trustkit.calibration_plots import MIN_FOR_ICC, icc_shown, number
 
         self.message.value = ""
         self.comparison = None
@@ -154,13 +161,30 @@ class CalibrationView(w.VBox):
         c = compare(learner, reference)
         self.comparison = c
         icc = c.icc21
-        if icc is not None and icc.value is not None:
-            lo, hi = icc.ci95 if icc.ci95 else (None, None)
-            ci = f" (95% CI {lo:.2f} to {hi:.2f})" if lo is not None and hi is not None else ""
-            label = interpret_icc(icc.value) or ""
-            agreement = f"ICC(2,1) = {icc.value:.2f}{ci}{f': {label}' if label else ''}"
+        if icc_shown(c):
+            label = interpret_icc(icc.value) or ""  # type: ignore[union-attr]
+            agreement = (
+                f"{label + ' agreement' if label else 'Agreement'} with the panel "
+                f"(ICC(2,1) = {number(icc.value)}, on a scale where 1 is perfect agreement and 0 "  # type: ignore[union-attr]
+                "is no better than chance)"
+            )
+            if icc.ci95:  # type: ignore[union-attr]
+                lo, hi = icc.ci95  # type: ignore[union-attr]
+                agreement += (
+                    f"; from only {c.n} replies the true value could be anywhere from "
+                    f"{number(lo)} to {number(hi)} (95% interval), so treat it as a rough guide"
+                )
+        elif c.n >= MIN_FOR_ICC:
+            agreement = (
+                "No agreement statistic: your ratings or the panel's do not vary enough to "
+                "compute one"
+            )
         else:
-            agreement = "ICC not defined (your ratings or the panel's do not vary)"
+            agreement = (
+                f"An agreement statistic (ICC) appears once you have compared {MIN_FOR_ICC} "
+                f"replies (now {c.n}): with fewer, it swings so much that it would tell you "
+                "little"
+            )
         rows = []
         for g in c.furthest:
             item = get_item(g.item)
@@ -173,14 +197,22 @@ class CalibrationView(w.VBox):
             if rows
             else "<p>No reply differs from the panel's rating.</p>"
         )
+        if c.bias_label == "close":
+            lean = "none to speak of: on average your ratings match the panel's"
+        else:
+            side = "higher" if c.bias > 0 else "lower"
+            lean = (
+                f"{c.bias_label}: on average you rated {abs(c.bias):.1f} points {side} than the "
+                "panel"
+            )
         self.summary.value = (
             f"<p>{esc(c.message)}</p>"
-            f"<p><b>Agreement:</b> {esc(agreement)}. <b>Lean:</b> {esc(c.bias_label)} "
-            f"(mean difference {c.bias:+.2f}). <b>Mean gap:</b> {c.mean_abs_difference:.2f} "
-            "points.</p>"
+            f"<p><b>Lean:</b> {esc(lean)}. <b>Average gap:</b> your rating was "
+            f"{c.mean_abs_difference:.1f} points away from the panel's, either way.</p>"
+            f"<p><b>Agreement:</b> {esc(agreement)}.</p>"
             + furthest
             + "<p><small>The reference is the course authors' panel, a teaching reference, not a "
-            "validated standard. ICC bands after Koo &amp; Li (2016).</small></p>"
+            "validated standard. Agreement bands after Koo &amp; Li (2016).</small></p>"
         )
         self._draw(c)
 
@@ -194,7 +226,7 @@ class CalibrationView(w.VBox):
                 calibration_plots.scatter_vs_reference(c, what),
                 calibration_plots.bland_altman(c, what),
             ):
-                image = figure_image(fig, "tk-calibration-figure")
+                image = figure_html(fig, "tk-calibration-figure")
                 kids += [image, caption(image)]
         except Exception as exc:  # a figure must never hide the written result
             kids.append(w.HTML(problem(f"no figure: {exc}")))
@@ -202,7 +234,7 @@ class CalibrationView(w.VBox):
 
 
 # =============================================================================================
-class _InstrumentForm(w.VBox):
+class _InstrumentForm(CourseWidget):
     """What EncounterRating and SelfRating share: one row of answer buttons per instrument item,
     saved after every click, restored on re-run, and final once compared."""
 
@@ -241,13 +273,27 @@ class _InstrumentForm(w.VBox):
             return
         self.responses[item_id] = value
         self._save()
+        self.refresh_snapshot()
+
+    def snapshot_html(self) -> str:
+        answered = "".join(
+            f"<li>{esc(i)}: {esc('N/A' if v == 'NA' else v)}</li>"
+            for i, v in self.responses.items()
+            if v is not None
+        )
+        mine = f"<p><b>Your ratings</b></p><ul>{answered}</ul>" if answered else ""
+        return (
+            mine
+            + (self.outcome.value if self.compared else "<p><i>Not compared yet.</i></p>")
+            + self.message.value
+        )
 
     def _sync_buttons(self) -> None:
         self._quiet = True
         try:
             for i, tb in self.items.items():
                 tb.value = self.responses.get(i)
-                tb.disabled = self.compared
+                set_disabled(tb, self.compared)
         finally:
             self._quiet = False
         self.compare_button.disabled = self.compared or not self.items
@@ -312,7 +358,7 @@ class EncounterRating(_InstrumentForm):
         except TrustkitError as exc:
             self.message.value = problem(str(exc))
             self.compare_button.disabled = True
-            super().__init__([style(), self.message])
+            super().__init__([self.message])
             self.add_class("tk-encounter-rating")
             return
         inst, ex = self.instrument, self.example
@@ -326,9 +372,7 @@ class EncounterRating(_InstrumentForm):
         )
         heading = f"<p><b>{esc(inst.name)}</b>: {esc(inst.prompt or '')}</p>"
         rows = self._item_rows(inst, "tk-encounter-item", heading)
-        super().__init__(
-            [style(), self.transcript, *rows, self.compare_button, self.outcome, self.message]
-        )
+        super().__init__([self.transcript, *rows, self.compare_button, self.outcome, self.message])
         self.add_class("tk-encounter-rating")
         self._restore()
         self._render()
@@ -349,6 +393,7 @@ class EncounterRating(_InstrumentForm):
         self._mark_compared()
         self.result = score(self.instrument.id, self._numeric())
         self._render()
+        self.refresh_snapshot()
         return self.outcome.value
 
     def _numeric(self) -> dict[str, float | None]:
@@ -421,7 +466,7 @@ class SelfRating(_InstrumentForm):
         self.instrument = inst = load_instrument("care")
         heading = f"<p><b>How good were you at ...</b> ({esc(inst.name)})</p>"
         rows = self._item_rows(inst, "tk-self-item", heading)
-        super().__init__([style(), *rows, self.compare_button, self.outcome, self.message])
+        super().__init__([*rows, self.compare_button, self.outcome, self.message])
         self.add_class("tk-self-rating")
         self._restore()
         self._render()
@@ -458,6 +503,7 @@ class SelfRating(_InstrumentForm):
         self.message.value = ""
         self._mark_compared()
         self._render(enc)
+        self.refresh_snapshot()
         return self.outcome.value
 
     def _render(self, enc: Any = None) -> None:

@@ -3,7 +3,8 @@
 The answer key lives in the lesson cell (collapsed), because nothing here is graded; graded
 questions use :class:`trustkit.widgets.answer.Answer`, which holds no key. A learner's choices
 are kept in ``trustkit-work/<key>.json`` (kind ``answers``) when a ``key`` is given, so a
-re-run restores them.
+re-run restores them - with the feedback the learner saw (right or not, and why), since a
+choice is saved only when it is checked.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import ipywidgets as w
 from trustkit import work
 from trustkit._resources import items_by_id
 from trustkit.errors import TrustkitError
+from trustkit.widgets._common import CourseWidget, esc
 
 
 @cache
@@ -28,7 +30,7 @@ def lesson_checks(lesson: str) -> dict[str, dict[str, Any]]:
     )
 
 
-class KnowledgeCheck(w.VBox):
+class KnowledgeCheck(CourseWidget):
     """A multiple-choice question with feedback on every option and an explanation."""
 
     def __init__(
@@ -49,6 +51,8 @@ class KnowledgeCheck(w.VBox):
         self.option_feedback = list(feedback) if feedback else [""] * len(self.options)
         self.key = key
         self.qid = qid or f"q{abs(hash(question)) % 10**8}"
+        self.question = question
+        self.checked: bool | None = None  # None: not checked yet; else whether it was right
         self._question = w.HTML(f"<b>{html.escape(question)}</b>")
         if self.multiple:
             self._boxes = [
@@ -67,12 +71,15 @@ class KnowledgeCheck(w.VBox):
             description="Check my answer",
             tooltip="Check your answer (not graded)",
             icon="check",
-            layout=w.Layout(width="auto"),  # the default width cuts the label short
+            # the default width cuts the label short; not stretched across the column
+            layout=w.Layout(width="auto", align_self="flex-start"),
         )
         self._check.add_class("tk-check")
         self._feedback = w.HTML()
         self._feedback.add_class("tk-feedback")
         self._check.on_click(lambda _b: self.check())
+        for control in self._boxes if self.multiple else [self._radio]:
+            control.observe(lambda _c: self.refresh_snapshot(), names="value")
         super().__init__([self._question, chooser, self._check, self._feedback])
         self.add_class("tk-knowledge-check")
         self._restore()
@@ -116,9 +123,20 @@ class KnowledgeCheck(w.VBox):
     def check(self) -> bool:
         chosen = self.selected
         if not chosen:
-            self._feedback.value = "<p>Choose an answer first.</p>"
+            self._feedback.value = "<p>ℹ <b>Note:</b> Choose an answer first.</p>"
             return False
+        ok = self._show_feedback(chosen)
+        if self.key:
+            try:
+                work.save_answer(self.key, self.qid, sorted(chosen))
+            except Exception as exc:  # saving must never break the lesson
+                self._feedback.value += f"<p>(Your answer could not be saved: {esc(exc)})</p>"
+        self.refresh_snapshot()
+        return ok
+
+    def _show_feedback(self, chosen: set[int]) -> bool:
         ok = chosen == self.answer
+        self.checked = ok
         head = "✔ <b>Correct.</b>" if ok else "✖ <b>Not quite.</b>"
         notes = "".join(
             f"<li>{html.escape(self.options[i])}: {html.escape(self.option_feedback[i])}</li>"
@@ -130,12 +148,19 @@ class KnowledgeCheck(w.VBox):
             + (f"<ul>{notes}</ul>" if notes else "")
             + f"<p>{html.escape(self.explanation)}</p>"
         )
-        if self.key:
-            try:
-                work.save_answer(self.key, self.qid, sorted(chosen))
-            except Exception as exc:  # saving must never break the lesson
-                self._feedback.value += f"<p>(Your answer could not be saved: {exc})</p>"
         return ok
+
+    def snapshot_html(self) -> str:
+        chosen = self.selected
+        lines = "".join(
+            f"<li>{'☑' if i in chosen else '☐'} {esc(o)}</li>" for i, o in enumerate(self.options)
+        )
+        status = (
+            "<p><i>Not answered yet.</i></p>"
+            if self.checked is None
+            else f"<p><b>You checked your answer:</b></p>{self._feedback.value}"
+        )
+        return f"<p><b>{esc(self.question)}</b></p><ul>{lines}</ul>{status}"
 
     def _restore(self) -> None:
         if not self.key:
@@ -148,3 +173,4 @@ class KnowledgeCheck(w.VBox):
             valid = [i for i in saved if 0 <= i < len(self.options)]
             if valid:
                 self.select(*valid)
+                self._show_feedback(set(valid))  # a saved choice was a checked one

@@ -23,6 +23,7 @@ import ipywidgets as w
 
 from trustkit.errors import TrustkitError
 from trustkit.widgets._common import (
+    CourseWidget,
     SavedWork,
     button,
     esc,
@@ -30,7 +31,8 @@ from trustkit.widgets._common import (
     message_widget,
     note,
     problem,
-    style,
+    row,
+    set_disabled,
 )
 
 KIND = "ratings"
@@ -128,7 +130,7 @@ def gap_in_words(learner: float | None, reference: float | None, what: str = "qu
     return f"you rated the empathy {amount} {unit} {side} than the panel"
 
 
-class RatingPanel(w.VBox):
+class RatingPanel(CourseWidget):
     """Rate clinicians' replies from the response bank against the reference panel.
 
     Programmatic API: :meth:`rate` (quality 1-5, empathy level), :meth:`reveal`,
@@ -212,13 +214,12 @@ class RatingPanel(w.VBox):
         self.result.add_class("tk-rating-result")
         super().__init__(
             [
-                style(),
                 self.header,
                 self.context,
                 self.quality,
                 self.quality_help,
                 self.empathy_box,
-                w.HBox([self.prev_button, self.reveal_button, self.next_button]),
+                row([self.prev_button, self.reveal_button, self.next_button]),
                 self.result,
                 self.message,
             ]
@@ -357,7 +358,8 @@ class RatingPanel(w.VBox):
         if item is None:
             self.header.value = "<p><b>No replies to rate.</b></p>"
             self.context.value = ""
-            self.quality.disabled = self.empathy.disabled = True
+            set_disabled(self.quality, True)
+            set_disabled(self.empathy, True)
             self.empathy_box.layout.display = "none"
             self.result.value = ""
             return
@@ -380,16 +382,47 @@ class RatingPanel(w.VBox):
             self._quiet = False
         self.empathy_box.layout.display = None if item.opportunity else "none"
         final = item.id in self.revealed  # a revealed rating can no longer change
-        self.quality.disabled = self.empathy.disabled = self.reveal_button.disabled = final
+        set_disabled(self.quality, final)
+        set_disabled(self.empathy, final)
+        self.reveal_button.disabled = final
         self.result.value = self._result_html(item) if final else ""
 
     def work_data(self) -> dict[str, Any]:
         return {"ratings": self.ratings, "revealed": self.revealed}
 
+    def snapshot_html(self) -> str:
+        done = [i for i in self.items if i.id in self.revealed]
+        rows = []
+        for item in done:
+            mine = self.ratings.get(item.id, {})
+            if self.own:
+                panel, gap = "no panel", ""
+            else:
+                ref = item.reference.get("quality")
+                panel, gap = _show(ref), gap_in_words(mine.get("quality"), ref, "quality")
+            rows.append(
+                f"<tr><td>{esc(item.reply)}</td><td>{esc(mine.get('quality'))}</td>"
+                f"<td>{esc(panel)}</td><td>{esc(gap)}</td></tr>"
+            )
+        table = (
+            "<table><tr><th scope='col'>reply</th><th scope='col'>your quality rating</th>"
+            "<th scope='col'>panel</th><th scope='col'>in words</th></tr>"
+            + "".join(rows)
+            + "</table>"
+            if rows
+            else ""
+        )
+        return (
+            f"<p><b>Rating replies:</b> {len(done)} of {len(self.items)} rated and revealed.</p>"
+            + table
+            + self.message.value
+        )
+
     def _save(self) -> None:
         failure = self.saved.save(self.work_data())
         if failure:
             self.message.value = problem(failure)
+        self.refresh_snapshot()
 
     def _restore(self) -> None:
         data = self.saved.load()

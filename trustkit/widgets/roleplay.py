@@ -43,20 +43,23 @@ from trustkit.engine import (
 from trustkit.errors import TrustkitError
 from trustkit.scenario import DIMENSIONS, NEGATIVE_SKILLS, NEUTRAL_SKILLS, SKILLS
 from trustkit.widgets._common import (
+    CourseWidget,
     SavedWork,
     button,
     caption,
     esc,
-    figure_image,
+    figure_html,
     history,
     message_widget,
     note,
     problem,
-    style,
+    row,
 )
 
 KIND = "roleplay"
 _LABEL = {d: d.capitalize() if d != "autonomy" else "Respect for autonomy" for d in DIMENSIONS}
+DIMS_SHOW = "Show the four dimensions"
+DIMS_HIDE = "Hide the four dimensions"
 
 NUDGES: dict[str, str] = {
     "open_question": "Try an open question that lets the patient tell it in their own words.",
@@ -109,7 +112,7 @@ def hint_for(options: list[Any]) -> str:
     return NUDGES.get(skill, f"Think about this skill: {SKILLS.get(skill, skill).lower()}.")
 
 
-class RolePlay(w.VBox):
+class RolePlay(CourseWidget):
     """Play a packaged scenario (or a scenario file) as a conversation with a patient.
 
     Programmatic API (tests, graders, learners): :meth:`choose`, :meth:`type_reply`,
@@ -137,6 +140,7 @@ class RolePlay(w.VBox):
         self._hint_pending = False
         self._tied_text: str | None = None
         self.debrief: Debrief | None = None
+        self._debrief_html = ""
         self.message = message_widget()
         self.encounter = Encounter(scenario_id, seed=self._next_seed(), mode=mode)
         sc = self.encounter.scenario
@@ -161,8 +165,8 @@ class RolePlay(w.VBox):
         self.trust_value = w.HTML()
         self.trust_value.add_class("tk-trust-value")
         self.dims_toggle = w.ToggleButton(
-            description="Show the four dimensions",
-            tooltip="Show competence, honesty, caring and respect for autonomy",
+            description=DIMS_SHOW,
+            tooltip="Show or hide competence, honesty, caring and respect for autonomy",
             icon="bars",
             layout=w.Layout(width="auto"),
         )
@@ -170,7 +174,7 @@ class RolePlay(w.VBox):
         self.dims = w.HTML()
         self.dims.add_class("tk-dimensions")
         self.dims_toggle.observe(lambda _c: self._render_trust(), names="value")
-        trust_box = w.VBox([w.HBox([self.meter, self.trust_value, self.dims_toggle]), self.dims])
+        trust_box = w.VBox([row([self.meter, self.trust_value, self.dims_toggle]), self.dims])
         trust_box.add_class("tk-trust")
 
         self._option_buttons: list[w.Button] = []
@@ -179,7 +183,7 @@ class RolePlay(w.VBox):
         self.reply = w.Textarea(
             placeholder="...or type your own reply and press 'Say it'",
             description="Your reply",
-            layout=w.Layout(width="100%", height="3.5em"),
+            layout=w.Layout(flex="1 1 20em", width="auto", min_width="0", height="3.5em"),
         )
         self.reply.add_class("tk-reply")
         self.say_button = button(
@@ -223,16 +227,13 @@ class RolePlay(w.VBox):
         self.debrief_box.add_class("tk-debrief")
         super().__init__(
             [
-                style(),
                 self.card,
                 trust_box,
                 self.dialogue,
                 self.aside,
                 self.options_box,
-                w.HBox([self.reply, self.say_button]),
-                w.HBox(
-                    [self.thought_button, self.hint_button, self.undo_button, self.restart_button]
-                ),
+                row([self.reply, self.say_button], align_items="flex-end"),
+                row([self.thought_button, self.hint_button, self.undo_button, self.restart_button]),
                 self.confirm,
                 self.message,
                 self.debrief_box,
@@ -258,6 +259,13 @@ class RolePlay(w.VBox):
     def choose(self, index: int | str) -> Turn | None:
         """Choose option ``index`` (0-based, or an option id) at the current node."""
         return self._step(lambda flags: self.encounter.step(index, **flags))
+
+    def _clicked(self, index: int) -> None:
+        """An option button was pressed (mouse or keyboard): choose it, then put the keyboard
+        focus on the first of the next options, so a keyboard user never has to travel back."""
+        turn = self.choose(index)
+        if turn is not None and self.encounter.options and self._option_buttons:
+            self._option_buttons[0].focus()
 
     def type_reply(self, text: str) -> Turn | None:
         """Say ``text``: the engine maps it to the closest option by its communication codes.
@@ -342,11 +350,14 @@ class RolePlay(w.VBox):
             self.aside.value = ""
             return "There are no hints in an assessment."
         text = hint_for(self.encounter.options)
+        # the hint takes the place of the patient's thought: release the toggle too
+        self.thought_button.value = False
         if self.encounter.options:
             self.hints_used += 1
             self._hint_pending = True
             self._save()
         self.aside.value = f"<p class='tk-hint-text'>☞ <b>Hint:</b> {esc(text)}</p>"
+        self.refresh_snapshot()
         return text
 
     def show_thought(self, show: bool = True) -> None:
@@ -382,6 +393,7 @@ class RolePlay(w.VBox):
         self._save()
         if self.encounter.finished and not self._recorded:
             self._record()
+        self.refresh_snapshot()
 
     def _offer_tie(self, text: str, exc: AmbiguousReply) -> None:
         self._tied = list(exc.interpretation.tied)
@@ -401,6 +413,8 @@ class RolePlay(w.VBox):
             )
         self.confirm.children = buttons
         self.message.value = note("Your reply fits more than one option equally well; pick one.")
+        buttons[1].focus()
+        self.refresh_snapshot()
 
     def _ask_restart(self) -> None:
         yes = button(
@@ -426,6 +440,7 @@ class RolePlay(w.VBox):
             yes,
             no,
         ]
+        no.focus()  # the safe answer first, for a keyboard user
 
     def _toggle_thought(self, change: Any) -> None:
         if change["new"] and self.mode != "practice":
@@ -445,6 +460,7 @@ class RolePlay(w.VBox):
                 self._save()
         else:
             self.aside.value = ""
+        self.refresh_snapshot()
 
     # -- rendering ------------------------------------------------------------------------
     def _render(self) -> None:
@@ -493,7 +509,7 @@ class RolePlay(w.VBox):
         # buttons are reused from turn to turn: fewer widget messages, a snappier view
         while len(self._option_buttons) < len(options):
             i = len(self._option_buttons)
-            b = button("", "", css="tk-option", wrap=True, on_click=lambda i=i: self.choose(i))
+            b = button("", "", css="tk-option", wrap=True, on_click=lambda i=i: self._clicked(i))
             self._option_buttons.append(b)
         for b, opt in zip(self._option_buttons, options, strict=False):
             if b.description != opt.text:
@@ -511,6 +527,7 @@ class RolePlay(w.VBox):
             arrow = "▲" if delta > 0 else "▼" if delta < 0 else "="
             change = f" {arrow} ({delta:+.1f})"
         self.trust_value.value = f"<span>Trust {value:.0f}/100{change}</span>"
+        self.dims_toggle.description = DIMS_HIDE if self.dims_toggle.value else DIMS_SHOW
         if self.dims_toggle.value:
             last = enc.turns[-1].trust_change if enc.turns else {}
             self.dims.value = (
@@ -593,7 +610,8 @@ class RolePlay(w.VBox):
                 f"<p><small>Hints used: {self.hints_used}; patient's thoughts shown: "
                 f"{self.thoughts_shown}.</small></p>"
             )
-        text = w.HTML("".join(parts))
+        self._debrief_html = "".join(parts)
+        text = w.HTML(self._debrief_html)
         if os.environ.get("NBGRADER_EXECUTION"):
             # no matplotlib under the grader: nothing of it may reach stderr in a graded cell
             self.debrief_box.children = [text]
@@ -601,11 +619,31 @@ class RolePlay(w.VBox):
         try:
             from trustkit import plots
 
-            image = figure_image(plots.trust_trajectory(d), "tk-debrief-figure")
+            image = figure_html(plots.trust_trajectory(d), "tk-debrief-figure")
         except Exception as exc:  # a figure must never hide the written debrief
             self.debrief_box.children = [text, w.HTML(problem(f"no figure: {exc}"))]
             return
         self.debrief_box.children = [text, image, caption(image)]
+
+    def snapshot_html(self) -> str:
+        """The encounter as it stands, in plain HTML: card, trust (practice), dialogue, and the
+        options still open or the written debrief."""
+        enc = self.encounter
+        parts = [self.card.value]
+        if self.mode == "practice":
+            parts.append(f"<p>{self.trust_value.value}</p>")
+        parts.append(f"<div class='tk-dialogue'>{self.dialogue.value}</div>")
+        if enc.finished:
+            if self.debrief is None:
+                self._render_debrief()
+            parts.append(self._debrief_html)
+        elif enc.options:
+            parts.append(
+                "<p><b>Your options here</b> (run the cell to answer):</p><ul>"
+                + "".join(f"<li>{esc(o.text)}</li>" for o in enc.options)
+                + "</ul>"
+            )
+        return "".join(parts)
 
     # -- persistence ----------------------------------------------------------------------
     def work_data(self) -> dict[str, Any]:
