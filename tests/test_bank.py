@@ -132,3 +132,17 @@ def test_the_panel_shows_learners_the_scale_the_reference_panel_used() -> None:
     assert scale, "the bank's header states the quality anchors as (1 ..., 2 ..., ...)"
     anchors = dict(part.strip().split(" ", 1) for part in scale.group(1).split(","))
     assert {int(k): v for k, v in anchors.items()} == QUALITY
+
+
+def test_graded_replies_are_found_by_id_but_carry_no_ratings() -> None:
+    """The replies of graded rating tasks: in the package without ratings (keys stay with the
+    instructor), never in the practice bank or its statistics."""
+    graded = bank.graded_replies()
+    assert graded and not {i.id for i in graded} & {i.id for i in ITEMS}
+    item = bank.get_item(graded[0].id)
+    assert item.graded and item.ratings == {} and item.reference["quality"] is None
+    assert item.spread("quality") is None and not item.discussion_item
+    assert any(i.opportunity for i in graded) and not all(i.opportunity for i in graded)
+    with pytest.raises(Exception, match="no graded reply with the id"):
+        bank.graded_replies([ITEMS[0].id])
+    assert bank.panel_agreement()["quality"]["n_items"] == len(ITEMS)

@@ -376,3 +376,18 @@ def test_postgresql_gradebook(tmp_path: Path, postgres: str) -> None:
     assert not run.failed, run.table()
     assert _scores(course, postgres) == {"a": 5.0, "b": 2.0, "c": 0.0}
     assert not (course / "gradebook.db").exists()  # everything went to PostgreSQL
+
+
+def test_a_broken_gradebook_is_one_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from trustkit.cli import main
+
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n")
+    (tmp_path / "gradebook.db").write_text("not a database")
+    for command in ("grade", "regrade"):
+        assert main([command, "ps1", "--course-dir", str(tmp_path)]) == 1
+        err = capsys.readouterr().err
+        assert "gradebook.db: the gradebook cannot be opened" in err, err
+        assert err.count("\n") == 1 and "Traceback" not in err
+    assert (tmp_path / "gradebook.db").read_text() == "not a database"  # left as it was

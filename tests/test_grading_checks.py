@@ -411,11 +411,21 @@ def test_check_my_answers_never_raises(tmp_path: Path, capsys, monkeypatch) -> N
     assert "could not read" in _out(capsys)
 
 
+def _graded_scenario(ps: str) -> str:
+    source = (ROOT / "solutions" / ps / f"{ps}.ipynb").read_text(encoding="utf-8")
+    for cell in json.loads(source)["cells"]:
+        for name, args, _kw in checks._hidden_calls("".join(cell["source"])):
+            if name == "grade_roleplay":
+                return args[1]
+    raise AssertionError(f"{ps}: no graded role-play")
+
+
 def test_model_work_and_check_my_answers_on_a_real_assignment(tmp_path: Path, capsys) -> None:
     source = ROOT / "solutions" / "ps01-trust" / "ps01-trust.ipynb"
     files = checks.model_work(source, tmp_path, reference={})
     assert {f.name for f in files} >= {"answers-ps01.json", "roleplay-ps01.json"}
-    res = checks.roleplay_result("roleplay-ps01", "lifestyle-disclosure", None, base=tmp_path)
+    sid = _graded_scenario("ps01-trust")
+    res = checks.roleplay_result("roleplay-ps01", sid, None, base=tmp_path)
     assert res.status == "ok" and res.finished
 
 
@@ -591,7 +601,9 @@ def test_validate_on_a_source_notebook_uses_model_work_made_elsewhere(
     checks.require_answer("answers-ps01", "q1")
     assert checks.score_answer("answers-ps01", "q1", 1, points=1) == 1.0
     assert (
-        checks.grade_roleplay("roleplay-ps01", "lifestyle-disclosure", ["completed"], points=1)
+        checks.grade_roleplay(
+            "roleplay-ps01", _graded_scenario("ps01-trust"), ["completed"], points=1
+        )
         == 1.0
     )
     assert not (tmp_path / "trustkit-work").exists()  # never written next to the source

@@ -263,10 +263,14 @@ def test_make_release_registers_the_assignments(term: dict) -> None:
     assert (term["course"] / "exercises" / PS / f"{PS}.ipynb").is_file()
 
 
-def test_plain_nbgrader_alone_would_keep_the_forged_scores(term: dict) -> None:
-    """The attack is real: without the recomputation, the forger gets full marks."""
-    kernel = term["kernel_scores"]
-    assert kernel["forger"]["total"] == 16 > kernel["weak"]["total"] == 2
+def test_the_forgers_kernel_printed_full_marks_and_nbgrader_kept_none_of_them(term: dict) -> None:
+    """The attack is real (its kernel printed 16 of 16), and this course's own `nbgrader
+    autograde` already recorded the saved work's score, before `trustkit regrade` ran."""
+    nb = nbformat.read(term["other"] / "autograded" / "forger" / PS / f"{PS}.ipynb", 4)
+    printed = [c.metadata["trustkit"]["kernel_score"] for c in nb.cells if "trustkit" in c.metadata]
+    assert sum(printed) == 16
+    assert term["kernel_scores"]["forger"] == term["kernel_scores"]["weak"]
+    assert term["kernel_scores"]["weak"]["total"] == 2
 
 
 @pytest.mark.parametrize("way", ["scores", "scores_nbgrader"])

@@ -345,6 +345,20 @@ def loop(tmp_path_factory: pytest.TempPathFactory) -> dict:
             cell.source = "import sys\nsys.stderr.write('warning? no, noise\\n')\n" + cell.source
     _model_work(root, ps, add(ps, "stderr", nb))
 
+    # the same two submissions in a course whose config lacks trustkit's preprocessors (stock
+    # nbgrader autograde): the kernels' numbers are kept until `trustkit regrade`
+    stock = root.parent / f"{root.name}-stock"
+    shutil.copytree(root, stock)
+    with open(stock / "nbgrader_config.py", "a", encoding="utf-8") as fh:
+        fh.write(
+            "\n# stock nbgrader: no recomputation inside autograde\n"
+            "c.Autograde.autograde_preprocessors = [Execute, IgnorePattern, "
+            "ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties, "
+            "CheckCellMetadata]\n"
+        )
+    two = {ps: ["forged-functions", "partial"]}
+    info["stock"] = _drive(stock, {"phase": "grade", "students": two, "validate": []})
+
     validate = [
         str(root / "submitted" / "model" / ps / f"{ps}.ipynb"),
         str(root / "submitted" / "blank" / ps / f"{ps}.ipynb"),
@@ -414,27 +428,48 @@ def test_untouched_submission_gets_zero(loop: dict, ps: str) -> None:
     assert g["score"] == 0, g["cells"]
 
 
+def _kernel_reported(loop: dict, ps: str, student: str) -> float:
+    """The sum of what the student's kernel printed in the test cells (kept in the metadata)."""
+    nb = nbformat.read(loop["root"] / "autograded" / student / ps / f"{ps}.ipynb", 4)
+    return sum(
+        float(c.metadata["trustkit"]["kernel_score"]) for c in nb.cells if "trustkit" in c.metadata
+    )
+
+
 def test_forged_grading_functions_gain_nothing(loop: dict) -> None:
     """Done when (issue 15): the same saved work, the same score, whatever the kernel said."""
     ps, short = HOSTILE_PS, HOSTILE_PS[:4]
     forged = _grade(loop, ps, "forged-functions")
     partial = _grade(loop, ps, "partial")
     assert forged["cells"] == partial["cells"] and forged["score"] == partial["score"]
-    kernel = loop["result"]["kernel"][f"{ps}/forged-functions"]
     every_point = sum(p for p, manual in _points(loop["root"], ps).values() if not manual)
-    assert kernel["score"] == pytest.approx(every_point)  # the attack works on plain nbgrader
-    assert kernel["score"] > forged["score"]
+    assert _kernel_reported(loop, ps, "forged-functions") == pytest.approx(every_point)
+    # this course's nbgrader autograde already recorded the saved work's score ...
+    assert loop["result"]["kernel"][f"{ps}/forged-functions"]["cells"] == forged["cells"]
+    # ... and `trustkit regrade` lists every cell where the kernel said otherwise
     changed = {c[0] for c in loop["result"]["changes"][f"{ps}/forged-functions"]}
     assert {f"{short}-q2", f"{short}-q4", f"{short}-roleplay", f"{short}-ratings"} <= changed
     assert f"{ps}/partial" not in loop["result"]["changes"]  # honest work: nothing differs
 
 
-def test_recomputed_scores_match_the_kernel_for_honest_work(loop: dict) -> None:
+def test_stock_nbgrader_keeps_forged_scores_until_trustkit_regrade(loop: dict) -> None:
+    ps = HOSTILE_PS
+    stock = loop["stock"]
+    every_point = sum(p for p, manual in _points(loop["root"], ps).values() if not manual)
+    assert stock["kernel"][f"{ps}/forged-functions"]["score"] == pytest.approx(every_point)
+    assert (
+        stock["grades"][f"{ps}/forged-functions"]["cells"] == _grade(loop, ps, "partial")["cells"]
+    )
+    assert stock["grades"][f"{ps}/partial"]["cells"] == _grade(loop, ps, "partial")["cells"]
+    assert f"{ps}/forged-functions" in stock["changes"] and f"{ps}/partial" not in stock["changes"]
+
+
+def test_recomputing_again_changes_nothing_and_honest_work_never_differs(loop: dict) -> None:
     honest = {"model", "blank", "partial", "deleted-test", "spam", "stderr", "tampered-trust",
               "tampered-option", "wrong-scenario", "corrupt-work", "work-is-a-file"}  # fmt: skip
-    for key, kernel in loop["result"]["kernel"].items():
+    for key, after_autograde in loop["result"]["kernel"].items():
+        assert after_autograde["cells"] == _grade(loop, *key.split("/", 1))["cells"], key
         if key.split("/", 1)[1] in honest:
-            assert kernel["cells"] == _grade(loop, *key.split("/", 1))["cells"], key
             assert key not in loop["result"]["changes"], key
 
 

@@ -140,7 +140,13 @@ def _db_url(root: Path, db_url: str | None) -> str:
 def assignment_in_gradebook(root: Path, assignment: str, db_url: str | None = None) -> bool:
     from nbgrader.api import Gradebook, MissingEntry
 
-    with Gradebook(_db_url(root, db_url)) as gb:
+    url = _db_url(root, db_url)
+    try:
+        gb = Gradebook(url)
+    except Exception as exc:  # a corrupt or unreachable gradebook: say which, in one line
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise TrustkitError(f"{url}: the gradebook cannot be opened ({reason[:200]}).") from None
+    with gb:
         try:
             gb.find_assignment(assignment)
         except MissingEntry:

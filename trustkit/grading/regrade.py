@@ -49,7 +49,7 @@ CALLS = frozenset(
 )
 """The ``checks`` functions a recomputable test cell may call."""
 
-COMMENT_TAG = "[trustkit regrade]"
+COMMENT_TAG = "[trustkit]"
 _KERNEL_LINES = 40
 
 
@@ -328,11 +328,14 @@ def note_changes(nb_row: Any, changes: list[CellChange]) -> None:
         if p.strip() and not p.startswith(COMMENT_TAG)
     ]
     if changes:
+        parts = [
+            f"{c.cell}: {'none' if c.kernel is None else f'{c.kernel:g}'} -> "
+            f"{c.recomputed:g} of {c.max_score:g}"
+            for c in changes
+        ]
         note = (
-            f"{COMMENT_TAG} Scores recomputed from the saved work differ from what the "
-            "notebook's own run reported: "
-            + "; ".join(ch.describe().split(": ", 1)[1] + f" ({ch.cell})" for ch in changes)
-            + "."
+            f"{COMMENT_TAG} The notebook's own run reported other scores than its saved work "
+            f"earns; the gradebook holds the saved work's: {'; '.join(parts)}."
         )
         kept.append(note)
     comment.auto_comment = "\n\n".join(kept) or None
