@@ -137,6 +137,25 @@ def grades(course: Path) -> dict[str, dict[str, float]]:
     return out
 
 
+def kernel_printed(course: Path, students: dict[str, str]) -> dict[str, float]:
+    """What each student's kernel printed in the test cells (kept in the autograded notebook)."""
+    import json
+
+    out = {}
+    for student in students:
+        path = course / "autograded" / student / PS / f"{PS}.ipynb"
+        try:
+            cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        except (OSError, ValueError):
+            continue
+        out[student] = sum(
+            float(c["metadata"]["trustkit"]["kernel_score"] or 0)
+            for c in cells
+            if "trustkit" in c.get("metadata", {})
+        )
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=40)
@@ -172,6 +191,7 @@ def main() -> int:
             if way == "seq":
                 seq_runs.append(timed([str(bindir / "nbgrader"), "autograde", PS], course))
                 kernel = grades(course)
+                printed = kernel_printed(course, students)
                 regrades.append(timed([str(bindir / "trustkit"), "regrade", PS], course))
                 seq_grades.append(grades(course))
             else:
@@ -234,12 +254,13 @@ def main() -> int:
     )
     if forged:
         b = par_grades[0]
+        partial = next(s for s, k in students.items() if k == "partial")
         print(
-            f"forged grading functions: plain nbgrader keeps {kernel[forged[0]]['total']:g} "
-            f"points for each of the {len(forged)} forgers; recomputed: "
-            f"{b[forged[0]]['total']:g} (the same as the identical partial work: "
-            f"{b[next(s for s, k in students.items() if k == 'partial')]['total']:g}); "
-            f"tampering report names all of them: {named}"
+            f"forged grading functions: their kernels printed {printed[forged[0]]:g} points each; "
+            f"the gradebook holds {kernel[forged[0]]['total']:g} after nbgrader autograde and "
+            f"{b[forged[0]]['total']:g} after trustkit grade, what the identical partial work "
+            f"earns ({b[partial]['total']:g}); the tampering report names all "
+            f"{len(forged)}: {named}"
         )
     return 0 if same and named else 1
 

@@ -1,20 +1,24 @@
 """Grading a whole class: nbgrader's autograde, run for many students in parallel.
 
 nbgrader autogrades one student after another, and every ``nbgrader autograde`` command pays
-for importing nbgrader and the Jupyter stack again. Here a small pool of worker processes each
-imports nbgrader once and then grades student after student in-process through
-:meth:`nbgrader.apps.NbGraderAPI.autograde`, the very code path ``nbgrader autograde`` runs, so
-the grades are nbgrader's own. The parent:
+for importing nbgrader and the Jupyter stack again. Here a small pool of worker processes
+grades student after student in-process through :meth:`nbgrader.apps.NbGraderAPI.autograde`,
+the very code path ``nbgrader autograde`` runs, so the grades are nbgrader's own. The workers
+fork from a server process that imported nbgrader once, and this process never imports it (the
+workers answer its gradebook questions), so a class run costs no more imports than one
+``nbgrader autograde``. The parent:
 
-- hands one student at a time to each idle worker (``jobs`` workers, default: the CPU count);
+- hands one student at a time to each idle worker (``jobs`` workers, default: the CPU count),
+  the biggest submissions first;
 - kills a worker whose student takes longer than ``student_timeout`` seconds (a hanging
   submission), reports that student as failed, and starts a fresh worker for the rest;
 - restarts a worker that crashed, and retries a student once if the gradebook was locked;
 - skips students already autograded from the same submission unless ``force``;
-- recomputes, right after each autograde and in the worker's own process (never the student's
-  kernel), every trustkit task from the saved work as it was submitted
-  (:mod:`trustkit.grading.regrade`), and writes those scores to the gradebook, so a notebook
-  that replaces the grading functions gains nothing; differences make the tampering report;
+- keeps, for every trustkit task, the score recomputed from the saved work as submitted, never
+  the student's kernel's: the course's ``nbgrader_config.py`` does it inside autograde
+  (:mod:`trustkit.grading.preprocessors`); for a configuration without it the worker recomputes
+  right after autograde (:mod:`trustkit.grading.regrade`), from a copy of the saved work taken
+  before the kernel started; differences make the tampering report;
 - shows progress with an ETA, and returns one :class:`StudentResult` per student.
 
 Works with nbgrader's SQLite gradebook and with PostgreSQL (``db_url``).
@@ -192,8 +196,47 @@ def ensure_tools_on_path() -> None:
         os.environ["PATH"] = os.pathsep.join([bindir, *parts])
 
 
-def _worker(root: str, db_url: str | None, conn: Connection) -> None:
-    """Import nbgrader once, then autograde (and recompute) every student the parent sends."""
+PRELOAD = ["trustkit.grading._preload"]
+"""Imported once by the fork server; every worker is a fork of it (nbgrader costs seconds)."""
+
+
+def _context() -> Any:
+    """Workers fork from a server that imported nbgrader once (POSIX); else fresh spawns."""
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(PRELOAD)
+        return ctx
+    return mp.get_context("spawn")
+
+
+def _stop_fork_server(ctx: Any) -> None:
+    """End the fork server with the run (and wait for it, so its CPU time is accounted to this
+    process like any child's); the next run starts a fresh one."""
+    if ctx.get_start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    stop = getattr(server, "_stop", None)
+    if callable(stop):
+        try:
+            stop()
+        except OSError:
+            pass
+
+
+def _worker(
+    root: str, db_url: str | None, conn: Connection, env: dict[str, str] | None = None
+) -> None:
+    """Autograde (and recompute) every student the parent sends; answer its gradebook queries.
+
+    The parent never imports nbgrader (loading the course's nbgrader_config.py alone costs
+    seconds): the workers, which need it anyway, do all the gradebook work. ``env`` is the
+    parent's environment now (a fork server keeps the one it started with).
+    """
+    if env is not None:
+        os.environ.clear()
+        os.environ.update(env)
     ensure_tools_on_path()
     os.chdir(root)
     # kernels started for the students inherit these descriptors: keep their chatter out of
@@ -202,22 +245,25 @@ def _worker(root: str, db_url: str | None, conn: Connection) -> None:
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives with the worker
-    import shutil
-    import tempfile
+    try:
+        from nbgrader.apps import NbGraderAPI
+        from nbgrader.apps.nbgraderapp import NbGrader
 
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.apps.nbgraderapp import NbGrader
+        from trustkit.grading import regrade
 
-    from trustkit.grading import checks, preprocessors, regrade  # noqa: F401 - imported once
-
-    app = NbGrader()
-    app.initialize([])  # reads nbgrader_config.py in the course root
-    config = app.config
-    config.CourseDirectory.root = root
-    if db_url:
-        config.CourseDirectory.db_url = db_url
-    api = NbGraderAPI(config=config)
-    layout = regrade.course_layout(root)
+        app = NbGrader()
+        app.initialize([])  # reads nbgrader_config.py in the course root
+        config = app.config
+        config.CourseDirectory.root = root
+        if db_url:
+            config.CourseDirectory.db_url = db_url
+        api = NbGraderAPI(config=config)
+        url = api.coursedir.db_url
+        layout = regrade.course_layout(root)
+    except Exception as exc:  # a broken nbgrader_config.py, most likely: say it, then stop
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        conn.send(("error", f"{Path(root) / 'nbgrader_config.py'}: cannot be read ({text})."))
+        return
     conn.send(("ready", None))
     while True:
         try:
@@ -226,41 +272,87 @@ def _worker(root: str, db_url: str | None, conn: Connection) -> None:
             return
         if msg is None:
             return
-        assignment, student, force, cells = msg
-        t0 = time.perf_counter()
-        info: dict[str, Any] = {"student": student, "regrade": None, "regrade_error": ""}
-        tmp = Path(tempfile.mkdtemp(prefix="trustkit-evidence-"))
+        if msg[0] == "grade":
+            conn.send(("done", _grade_one(api, url, layout, *msg[1:])))
+        else:
+            try:
+                conn.send((msg[0], _query(url, layout, *msg)))
+            except Exception as exc:
+                text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                conn.send(("error", f"{url}: the gradebook cannot be opened ({text[:200]})."))
+
+
+def _query(url: str, layout: Any, kind: str, assignment: str, *args: Any) -> dict[str, Any]:
+    """The parent's gradebook questions: before the class ("prepare") and after ("finish")."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from trustkit.grading.regrade import auto_cells, regrade_student
+
+    with Gradebook(url) as gb:
         try:
-            # the saved work as submitted, before the student's kernel can touch any file
-            evidence = regrade.snapshot_work(layout.folder("submitted", student, assignment), tmp)
-            preprocessors.RESULTS.clear()
-            result = api.autograde(assignment, student, force=force, create=True)
-            info.update(
-                success=bool(result.get("success")),
-                error=result.get("error") or "",
-                log=result.get("log") or "",
+            row = gb.find_assignment(assignment)
+        except MissingEntry:
+            return {"exists": False}
+        if kind == "prepare":
+            return {
+                "exists": True,
+                "graded": sorted(sub.student.id for sub in row.submissions),
+                "cells": auto_cells(gb, assignment),
+            }
+        skipped, cells = args
+        regraded = {}
+        if any(c.recomputable for c in cells.values()):  # cheap: no kernel
+            for student in skipped:
+                regraded[student] = regrade_student(gb, layout, assignment, student, cells)
+        gb.db.expire_all()
+        scores = {}
+        for sub in gb.find_assignment(assignment).submissions:
+            waiting = sum(
+                float(g.max_score)
+                for nb in sub.notebooks
+                for g in nb.grades
+                if g.needs_manual_grade
             )
-            done = [r for r in preprocessors.RESULTS if r["student"] == student]
-            if info["success"] and done:  # the course config recomputed inside nbgrader
-                info["regrade"] = _from_pipeline(student, done, url_of(root, db_url), assignment)
-            elif info["success"] and any(c.recomputable for c in cells.values()):
-                try:  # a configuration without trustkit's preprocessors: recompute here
-                    info["regrade"] = _regrade_one(
-                        url_of(root, db_url), layout, assignment, student, cells, evidence
-                    )
-                except Exception as exc:  # never count kernel scores we could not check
-                    info["regrade_error"] = f"{type(exc).__name__}: {exc}"
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        info["seconds"] = time.perf_counter() - t0
-        conn.send(("done", info))
+            scores[sub.student.id] = (float(sub.score), float(sub.max_score), waiting)
+        return {"exists": True, "regraded": regraded, "scores": scores}
 
 
-def url_of(root: str | Path, db_url: str | None) -> str:
-    return _db_url(Path(root), db_url)
+def _grade_one(
+    api: Any, url: str, layout: Any, assignment: str, student: str, force: bool, cells: Any
+) -> dict[str, Any]:
+    import shutil
+    import tempfile
+
+    from trustkit.grading import preprocessors, regrade
+
+    t0 = time.perf_counter()
+    info: dict[str, Any] = {"student": student, "regrade": None, "regrade_error": ""}
+    tmp = Path(tempfile.mkdtemp(prefix="trustkit-evidence-"))
+    try:
+        # the saved work as submitted, before the student's kernel can touch any file
+        evidence = regrade.snapshot_work(layout.folder("submitted", student, assignment), tmp)
+        preprocessors.RESULTS.clear()
+        result = api.autograde(assignment, student, force=force, create=True)
+        info.update(
+            success=bool(result.get("success")),
+            error=result.get("error") or "",
+            log=result.get("log") or "",
+        )
+        done = [r for r in preprocessors.RESULTS if r["student"] == student]
+        if info["success"] and done:  # the course config recomputed inside nbgrader
+            info["regrade"] = _from_pipeline(student, done)
+        elif info["success"] and any(c.recomputable for c in cells.values()):
+            try:  # a configuration without trustkit's preprocessors: recompute here
+                info["regrade"] = _regrade_one(url, layout, assignment, student, cells, evidence)
+            except Exception as exc:  # never count kernel scores we could not check
+                info["regrade_error"] = f"{type(exc).__name__}: {exc}"
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    info["seconds"] = time.perf_counter() - t0
+    return info
 
 
-def _from_pipeline(student: str, done: list[dict[str, Any]], url: str, assignment: str) -> Any:
+def _from_pipeline(student: str, done: list[dict[str, Any]]) -> Any:
     """What RecomputeFromEvidence did for one student, as a StudentRegrade."""
     from trustkit.grading.regrade import StudentRegrade
 
@@ -354,15 +446,17 @@ def grade_class(
         raise TrustkitError(f"{root}: no nbgrader_config.py here; run from the course folder.")
     everyone = students if students is not None else submitted_students(root, assignment)
     jobs = max(1, jobs or os.cpu_count() or 1)
-    url = _db_url(root, db_url)
     run = ClassRun(assignment)
     t_start = time.perf_counter()
-    ctx = mp.get_context("spawn")
+    ctx = _context()
     slots: list[_Slot] = []
+    spare: list[_Slot] = []
 
     def start_slot() -> _Slot:
         parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_worker, args=(str(root), url, child), daemon=True)
+        proc = ctx.Process(
+            target=_worker, args=(str(root), db_url, child, dict(os.environ)), daemon=True
+        )
         proc.start()
         child.close()
         return _Slot(proc, parent)
@@ -373,10 +467,38 @@ def grade_class(
         except (OSError, BrokenPipeError):
             pass
 
-    # the workers import nbgrader (seconds) while this process checks the gradebook
-    slots = [start_slot() for _ in range(min(jobs, len(everyone)))]
+    def ask(slot: _Slot, *question: Any) -> dict[str, Any]:
+        """A gradebook question answered by a worker (waiting for it to be ready first)."""
+        try:
+            while not slot.ready:
+                kind, info = slot.conn.recv()
+                if kind == "error":
+                    raise TrustkitError(info)
+                slot.ready = kind == "ready"
+            slot.conn.send(question)
+            kind, info = slot.conn.recv()
+        except (EOFError, OSError):
+            raise TrustkitError(
+                f"{root}: the grading process stopped before it could read the gradebook."
+            ) from None
+        if kind == "error":
+            raise TrustkitError(info)
+        return info
+
+    def stop(all_slots: list[_Slot]) -> None:
+        for slot in all_slots:
+            close(slot)
+        for slot in all_slots:
+            slot.process.join(10)
+            if slot.process.is_alive():
+                slot.process.kill()
+        _stop_fork_server(ctx)
+
+    # the workers start (and fork from a server that imported nbgrader once) straight away
+    slots = [start_slot() for _ in range(max(1, min(jobs, len(everyone))))]
     try:
-        if not assignment_in_gradebook(root, assignment, db_url):
+        prepared = ask(slots[0], "prepare", assignment)
+        if not prepared["exists"]:
             raise TrustkitError(
                 f"{root}: the gradebook has no assignment '{assignment}'; release it first "
                 "(make release registers it)."
@@ -385,25 +507,22 @@ def grade_class(
             raise TrustkitError(
                 f"{root}: nobody has submitted '{assignment}' yet (submitted/ is empty)."
             )
-        graded_before = set(gradebook_scores(root, assignment, db_url)) if not force else set()
-        cells = _auto_cells(url, assignment)
     except BaseException:
-        for slot in slots:
-            close(slot)
-            slot.process.join(5)
-            if slot.process.is_alive():
-                slot.process.kill()
+        stop(slots)
         raise
+    graded_before = set(prepared["graded"]) if not force else set()
+    cells = prepared["cells"]
     todo: list[str] = []
     for s in everyone:
         if not force and already_graded(root, assignment, s, graded_before):
             run.results.append(StudentResult(s, "skipped", message="already autograded"))
         else:
             todo.append(s)
-    spare = slots[len(todo) :]
+    keep = max(1, len(todo))  # one worker stays for the gradebook questions at the end
+    spare = slots[keep:]
     for slot in spare:
         close(slot)
-    slots = slots[: len(todo)]
+    slots = slots[:keep]
     # the biggest submissions first: the last one to finish is then a short one
     todo.sort(key=lambda s: -_size(root / "submitted" / s / assignment))
     bar = _Progress(len(todo), stream, progress)
@@ -422,7 +541,7 @@ def grade_class(
                 if slot.ready and slot.student is None and queue:
                     slot.student = queue.pop(0)
                     slot.started = time.perf_counter()
-                    slot.conn.send((assignment, slot.student, True, cells))
+                    slot.conn.send(("grade", assignment, slot.student, True, cells))
             ready = wait([s.conn for s in slots] + [s.process.sentinel for s in slots], 0.5)
             now = time.perf_counter()
             for i, slot in enumerate(list(slots)):
@@ -493,28 +612,15 @@ def grade_class(
                             "stopped",
                         )
                     )
+        skipped = [r.student for r in run.results if r.status == "skipped"]
+        final = ask(slots[0], "finish", assignment, skipped, cells)
     finally:
-        for slot in slots:
-            close(slot)
-        for slot in [*slots, *spare]:
-            slot.process.join(10)
-            if slot.process.is_alive():
-                slot.process.kill()
-    skipped = [r for r in run.results if r.status == "skipped"]
-    recomputable = any(c.recomputable for c in cells.values())
-    if skipped and recomputable:  # cheap (no kernel); covers a previous plain nbgrader autograde
-        from nbgrader.api import Gradebook
-
-        from trustkit.grading.regrade import course_layout, regrade_student
-
-        layout = course_layout(root)
-        with Gradebook(url) as gb:
-            for r in skipped:
-                _with_regrade(r, regrade_student(gb, layout, assignment, r.student, cells))
-    scores = gradebook_scores(root, assignment, db_url, pending=True)
+        stop([*slots, *spare])
     for r in run.results:
-        if r.student in scores and r.status != "failed":
-            r.score, r.max_score, r.manual_pending = scores[r.student]
+        if r.student in final["regraded"]:
+            _with_regrade(r, final["regraded"][r.student])
+        if r.student in final["scores"] and r.status != "failed":
+            r.score, r.max_score, r.manual_pending = final["scores"][r.student]
     run.seconds = time.perf_counter() - t_start
     return run
 
@@ -525,15 +631,6 @@ def _size(folder: Path) -> int:
         return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
     except OSError:
         return 0
-
-
-def _auto_cells(url: str, assignment: str) -> dict[Any, Any]:
-    from nbgrader.api import Gradebook
-
-    from trustkit.grading.regrade import auto_cells
-
-    with Gradebook(url) as gb:
-        return auto_cells(gb, assignment)
 
 
 def _with_regrade(result: StudentResult, regraded: Any) -> StudentResult:
