@@ -181,7 +181,7 @@ def test_missing_path_and_folder(capsys, tmp_path, cmd, flag) -> None:
 def test_add_parsers_contract() -> None:
     import argparse
 
-    from trustkit.cli_rating import add_parsers
+    from trustkit.cli.rating import add_parsers
 
     p = argparse.ArgumentParser()
     add_parsers(p.add_subparsers())

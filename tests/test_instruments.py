@@ -296,7 +296,7 @@ def test_self_vs_patient() -> None:
 def test_import_trustkit_stays_cheap() -> None:
     code = (
         "import sys, trustkit, trustkit.instruments, trustkit.calibration, trustkit.bank, "
-        "trustkit.cli_rating, trustkit.calibration_plots; "
+        "trustkit.cli.rating, trustkit.calibration_plots; "
         "bad = [m for m in ('numpy', 'matplotlib', 'ipywidgets', 'scipy') if m in sys.modules]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )

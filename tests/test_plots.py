@@ -203,7 +203,7 @@ def test_import_trustkit_stays_cheap() -> None:
     code = (
         "import sys, trustkit\n"
         "assert 'matplotlib' not in sys.modules and 'ipywidgets' not in sys.modules\n"
-        "import trustkit.progress, trustkit.cli_progress\n"
+        "import trustkit.progress, trustkit.cli.progress\n"
         "assert 'matplotlib' not in sys.modules, 'trustkit.progress imported matplotlib'\n"
         "assert 'numpy' not in sys.modules, 'trustkit.progress imported numpy'\n"
     )

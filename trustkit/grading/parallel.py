@@ -141,6 +141,11 @@ def _db_url(root: Path, db_url: str | None) -> str:
     return f"sqlite:///{(root / 'gradebook.db').resolve()}"
 
 
+def url_of(root: str | Path, db_url: str | None) -> str:
+    """The gradebook's database URL for a course root (``db_url`` if given)."""
+    return _db_url(Path(root), db_url)
+
+
 def assignment_in_gradebook(root: Path, assignment: str, db_url: str | None = None) -> bool:
     from nbgrader.api import Gradebook, MissingEntry
 

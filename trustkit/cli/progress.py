@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from trustkit.cli._common import print_json
 from trustkit.errors import TrustkitError
 
 _EPILOG = """\
@@ -91,7 +92,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
     summary = h.summary()
     _check(h)
     if args.json:
-        print(json.dumps(summary, indent=2, ensure_ascii=False))
+        print_json(summary)
     else:
         print(format_summary(summary))
     return 0

@@ -1,6 +1,6 @@
 """``trustkit instruments | score | calibrate | bank``: rating instruments and rater agreement.
 
-Wired into ``trustkit/cli.py`` through :func:`add_parsers`. Every problem with the user's input
+Wired into ``trustkit/cli/__init__.py`` through :func:`add_parsers`. Every problem with the user's input
 raises :class:`TrustkitError` as ``FILE:LINE: one clear sentence``.
 """
 
@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import math
 from pathlib import Path
 from typing import Any
 
+from trustkit.cli._common import print_json
 from trustkit.errors import TrustkitError
 
 MAX_CSV_BYTES = 16 * 1024 * 1024
@@ -199,7 +199,7 @@ def cmd_instruments(args: argparse.Namespace) -> int:
             }
         )
     if args.json:
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        print_json(rows)
         return 0
     width = max(len(r["id"]) for r in rows)
     for r in rows:
@@ -251,7 +251,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         }
         if "top_score_share" in result:
             out["top_score_share"] = result["top_score_share"]
-        print(json.dumps(out, indent=2, ensure_ascii=False))
+        print_json(out)
         return 0
     lo, hi = inst.scoring.range
     width = max(10, *(len(r) for r in scores))
@@ -333,7 +333,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             "kappa": report["kappa"],
             "krippendorff_alpha_ordinal": report["krippendorff_alpha_ordinal"],
         }
-        print(json.dumps(out, indent=2))
+        print_json(out)
         return 0
     n, k, nc = report["n_items"], report["n_raters"], report["n_items_complete"]
     print(f"{n} item(s), {k} rater(s); {nc} item(s) rated by every rater (used for the ICC).")
@@ -368,7 +368,7 @@ def cmd_bank(args: argparse.Namespace) -> int:
             "skills": dict(sorted(skills.items())),
             "panel": agreement,
         }
-        print(json.dumps(out, indent=2, ensure_ascii=False))
+        print_json(out)
         return 0
     print(
         f"{len(items)} replies, {sum(i.opportunity for i in items)} with an empathic "

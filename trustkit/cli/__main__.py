@@ -1,0 +1,7 @@
+"""``python -m trustkit.cli``."""
+
+import sys
+
+from trustkit.cli import main
+
+sys.exit(main())
