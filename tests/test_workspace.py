@@ -260,3 +260,19 @@ def test_the_licence_is_an_spdx_string_so_setuptools_prints_no_deprecation_banne
     assert not [c for c in meta["project"].get("classifiers", []) if c.startswith("License ::")]
     requires = " ".join(meta["build-system"]["requires"])
     assert "setuptools>=77" in requires  # the first setuptools that reads an SPDX licence
+
+
+def test_the_hub_saves_notebooks_through_the_pre_save_hook() -> None:
+    """On JupyterHub too, a reopened exercise shows the saved view, not a widget error."""
+    import importlib
+
+    from traitlets.config import Config
+
+    config = Config()
+    path = ROOT / "deploy" / "jupyter" / "common" / "jupyter_server_config.py"
+    exec(
+        compile(path.read_text(encoding="utf-8"), str(path), "exec"), {"get_config": lambda: config}
+    )
+    hook = config.ContentsManager.pre_save_hook
+    module, _, name = hook.rpartition(".")
+    assert getattr(importlib.import_module(module), name) is workspace.pre_save_hook
