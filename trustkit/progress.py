@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from trustkit.csvsafe import safe_row
 from trustkit.errors import TrustkitError
 
 T = TypeVar("T")
@@ -214,13 +215,6 @@ def _number(value: Any, what: str) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
         raise ValueError(f"{what} must be a number or None, not {value!r}")
     return float(value)
-
-
-def _csv_safe(value: Any) -> Any:
-    """Keep a spreadsheet from running text that starts like a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def _attempt_row(
@@ -692,11 +686,10 @@ class History:
             skills.extend(s for s in a.skills if s not in skills)
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow([*CSV_COLUMNS, *(f"skill:{s}" for s in skills)])
+        writer.writerow(safe_row([*CSV_COLUMNS, *(f"skill:{s}" for s in skills)]))
         for a in rows:
             writer.writerow(
-                [_csv_safe(getattr(a, c)) for c in CSV_COLUMNS]
-                + ["" if a.skills.get(s) is None else a.skills[s] for s in skills]
+                safe_row([getattr(a, c) for c in CSV_COLUMNS] + [a.skills.get(s) for s in skills])
             )
         from trustkit.work import atomic_write_text
 

@@ -293,22 +293,7 @@ def write_report(root: str | Path, assignment: str, out: str | Path, db_url: str
             f"<figcaption>{title}. {alt}</figcaption></figure>"
         )
         plots.close(fig)
-    skills = sorted({s for v in data.skills.values() for s in v})
-    with (out / "scores.csv").open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["student", "score", "max_score", "rating_gap", "rating_bias", *skills])
-        for student, (score, max_score) in sorted(data.students.items()):
-            sk = data.skills.get(student, {})
-            writer.writerow(
-                [
-                    student,
-                    score,
-                    max_score,
-                    _fmt(data.ratings_gap.get(student)),
-                    _fmt(data.rating_bias.get(student)),
-                    *(_fmt(sk.get(k)) for k in skills),
-                ]
-            )
+    write_scores(data, out / "scores.csv")
     pct = [100 * s / m if m else 0.0 for s, m in data.students.values()]
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in data.notes)
     page = f"""<!doctype html>
@@ -328,6 +313,32 @@ Skill scores come from role-play transcripts replayed through the engine at repo
     target = out / "report.html"
     target.write_text(page, encoding="utf-8")
     return target
+
+
+def write_scores(data: ClassData, path: Path) -> None:
+    """``scores.csv``: one row per student; every cell escaped (:mod:`trustkit.csvsafe`)."""
+    from trustkit.csvsafe import safe_row
+
+    skills = sorted({s for v in data.skills.values() for s in v})
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(
+            safe_row(["student", "score", "max_score", "rating_gap", "rating_bias", *skills])
+        )
+        for student, (score, max_score) in sorted(data.students.items()):
+            sk = data.skills.get(student, {})
+            writer.writerow(
+                safe_row(
+                    [
+                        student,
+                        score,
+                        max_score,
+                        _fmt(data.ratings_gap.get(student)),
+                        _fmt(data.rating_bias.get(student)),
+                        *(_fmt(sk.get(k)) for k in skills),
+                    ]
+                )
+            )
 
 
 def _fmt(value: float | None) -> str:
