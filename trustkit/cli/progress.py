@@ -52,11 +52,14 @@ def _history() -> Any:
 
 
 def _check(h: Any) -> None:
-    """Turn a failed history call into the CLI's one-line error; show a moved-aside note."""
+    """Turn a failed history call into the CLI's one-line error; show what the learner should
+    know in one line each (a moved-aside, read-only, newer or repaired history, rows waiting
+    in the pending journal)."""
     if h.last_error and h.moved_to is None:
         raise TrustkitError(h.last_error)
-    if h.last_error:
-        print(f"trustkit: note: {h.last_error}", file=sys.stderr)
+    for note in (h.last_error, getattr(h, "notice", None)):
+        if note:
+            print(f"trustkit: note: {note}", file=sys.stderr)
 
 
 def _ask(prompt: str) -> bool:
@@ -100,6 +103,8 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
 def _reset(h: Any, args: argparse.Namespace) -> int:
     attempts, ratings = h.counts()
+    if h.read_only and h.notice and not h.last_error:
+        raise TrustkitError(h.notice)  # it cannot be written: nothing to ask, one line
     _check(h)
     if not attempts and not ratings:
         print(f"Nothing to delete in {h.path}.")
