@@ -8,6 +8,7 @@ import io
 import json
 import multiprocessing
 import random
+import shutil
 import sqlite3
 import sys
 import time
@@ -400,7 +401,6 @@ print(json.dumps(out))
 @pytest.fixture
 def shared_dir():
     """A folder an unprivileged child can reach (pytest's tmp_path is private to root)."""
-    import shutil
     import tempfile
 
     folder = Path(tempfile.mkdtemp(prefix="trustkit-ro-"))
@@ -526,6 +526,24 @@ def test_a_history_restored_from_a_dump_is_recognised_and_repaired(
     assert {"attempts_by_scenario", "attempts_by_time", "ratings_by_set"} <= indexes
     assert h.record_attempt(good[0], transcript=good[1]) == 3
     assert h.counts() == (3, 1) and h.notice is None
+
+
+@pytest.mark.skipif(shutil.which("sqlite3") is None, reason="the sqlite3 shell is not installed")
+def test_a_history_restored_with_the_sqlite3_shell_is_repaired(tmp_path: Path, good) -> None:
+    import subprocess
+
+    old = History(tmp_path / "old.sqlite")
+    old.record_attempt(good[0], transcript=good[1])
+    old.record_rating("b-1", "quality", 2, 3)
+    dump = subprocess.run(
+        ["sqlite3", str(old.path), ".dump"], capture_output=True, text=True, check=True
+    ).stdout
+    path = tmp_path / "progress.sqlite"
+    subprocess.run(["sqlite3", str(path)], input=dump, text=True, check=True)
+    assert _user_version(path) == 0
+    h = History(path)
+    assert h.counts() == (1, 1) and h.last_error is None and "repaired" in (h.notice or "")
+    assert h.record_attempt(good[0], transcript=good[1]) == 2
 
 
 def test_a_version_1_history_restored_from_a_dump_is_migrated(tmp_path: Path, good) -> None:
