@@ -86,3 +86,20 @@ def test_progress_export_escapes_text_and_keeps_numbers(tmp_path: Path) -> None:
     got = dict(zip(header, row, strict=True))
     assert got["title"] == "'-2+3 =cmd" and got["source"] == "'@hub"
     assert float(got["trust_end"]) == pytest.approx(63.0)
+
+
+def test_every_csv_row_trustkit_writes_goes_through_safe_row() -> None:
+    """A new CSV writer that forgets the rule fails here, before a spreadsheet runs a name."""
+    import re
+
+    from .conftest import ROOT
+
+    calls = []
+    for path in sorted((ROOT / "trustkit").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r"\.writerows?\(\s*", text):
+            line = text.count("\n", 0, match.start()) + 1
+            calls.append((f"{path.relative_to(ROOT)}:{line}", text[match.end() :]))
+    assert len(calls) >= 3  # progress export, scores.csv (header and rows), lms
+    unsafe = [where for where, rest in calls if not rest.startswith("safe_row(")]
+    assert not unsafe, f"write CSV rows through trustkit.csvsafe.safe_row: {unsafe}"
