@@ -19,7 +19,13 @@ The history lives in $TRUSTKIT_HOME/progress.sqlite (default ~/.trustkit/progres
   0-100), adherence (estimated, 0-1; an educational approximation), facts_disclosed,
   facts_total, opps_met, opps_total (empathic opportunities), source,
   then one skill:<code> column per skill (0-100, higher is better; empty = not scored).
-Transcripts are not exported (they are saved in trustkit-work/).
+Transcripts are not exported (they are saved in trustkit-work/). A text cell that starts
+like a spreadsheet formula (= + - @) gets a leading ' so that it stays text.
+
+An attempt or rating that could not be written (the history busy or read-only) waits in
+progress.sqlite.pending/ and is added the next time the history can be written; a read-only
+history is shown as it is; one restored with `sqlite3 .dump` is repaired. Each of these is
+said in one "trustkit: note:" line.
 
 Exit codes: 0 success (also when a reset is cancelled), 1 a problem, 2 a usage error.
 """
