@@ -356,10 +356,17 @@ def test_an_unreadable_pending_file_is_kept_and_skipped(tmp_path: Path, good) ->
     (h.pending_dir / "a.json").write_text("{not json", encoding="utf-8")
     wrong = json.dumps({"trustkit_pending": "attempts", "row": [1, 2]})
     (h.pending_dir / "b.json").write_text(wrong, encoding="utf-8")
+    refused = json.dumps({"trustkit_pending": "ratings", "row": [None, "i", "f", 1, 2, "t"]})
+    (h.pending_dir / "c.json").write_text(refused, encoding="utf-8")  # set_name is NOT NULL
     assert h.record_attempt(good[0], transcript=good[1]) == 1
     assert h.last_error is None and h.counts() == (1, 0)
-    assert sorted(p.name for p in h.pending_dir.iterdir()) == ["a.unreadable", "b.unreadable"]
+    assert sorted(p.name for p in h.pending_dir.iterdir()) == [
+        "a.unreadable",
+        "b.unreadable",
+        "c.unreadable",
+    ]
     assert (h.pending_dir / "b.unreadable").read_text(encoding="utf-8") == wrong
+    assert h.record_rating("b-1", "quality", 1, 2) == 1
 
 
 def test_nothing_is_kept_for_bad_input(tmp_path: Path, good) -> None:

@@ -456,17 +456,25 @@ class History:
         done = []
         for path in self._pending_files():
             entry = _pending_row(path)
-            if entry is None:  # not ours or damaged: kept under another name, never deleted
+            if entry is not None:
+                table, row = entry
+                _, insert, same, key = _PENDING[table]
+                conn.execute("SAVEPOINT pending_row")
                 try:
-                    os.replace(path, path.with_suffix(".unreadable"))
-                except OSError:
-                    pass
-                continue
-            table, row = entry
-            _, insert, same, key = _PENDING[table]
-            if conn.execute(same, key(row)).fetchone() is None:
-                conn.execute(insert, row)
-            done.append(path)
+                    if conn.execute(same, key(row)).fetchone() is None:
+                        conn.execute(insert, row)
+                    conn.execute("RELEASE pending_row")
+                    done.append(path)
+                    continue
+                except sqlite3.IntegrityError:  # a row the table refuses (NULL, wrong type)
+                    conn.execute("ROLLBACK TO pending_row")
+                    conn.execute("RELEASE pending_row")
+            # not ours, damaged or refused: kept under another name, never deleted, and never
+            # in the way of the write that is happening now
+            try:
+                os.replace(path, path.with_suffix(".unreadable"))
+            except OSError:
+                pass
         return done
 
     def _forget(self, done: list[Path]) -> None:
