@@ -84,7 +84,7 @@ def build(path: Path) -> None:
 
 
 def dashboard(h: History) -> dict[str, float]:
-    from trustkit import plots
+    from trustkit import figures as plots
 
     times: dict[str, float] = {}
     t0 = time.perf_counter()

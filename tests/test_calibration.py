@@ -435,16 +435,16 @@ def test_compare_partial_overlap_and_errors() -> None:
 # figures
 # ---------------------------------------------------------------------------------------------
 def test_calibration_figures_have_titles_labels_and_alt_text() -> None:
-    from trustkit.calibration_plots import bland_altman, scatter_vs_reference
+    from trustkit.figures import alt_text, bland_altman, scatter_vs_reference, title
 
     learner = {"r1": 2, "r2": 2, "r3": 4, "r4": 5, "r5": 5, "r6": 1}
     c = cal.compare(learner, REF)
     for make in (scatter_vs_reference, bland_altman):
         fig = make(c)
         ax = fig.axes[0]
-        assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
-        alt = fig.get_label()
-        assert alt == fig._trustkit_alt and "6 items" in alt
+        assert title(fig) and ax.get_xlabel() and ax.get_ylabel()
+        alt = alt_text(fig)
+        assert alt == fig.get_label() and "6 items" in alt
         assert ax.get_legend() is not None
         fig.savefig(__import__("io").BytesIO(), format="png")
     ba = bland_altman(c)

@@ -8,6 +8,7 @@ import io
 import json
 import multiprocessing
 import random
+import shutil
 import sqlite3
 import sys
 import time
@@ -20,7 +21,7 @@ from trustkit.debrief import Debrief, debrief
 from trustkit.engine import play
 from trustkit.progress import CSV_COLUMNS, SCHEMA_VERSION, Attempt, History, RatingRecord
 
-from .conftest import MINI, MINI_GOOD
+from .conftest import MINI, MINI_GOOD, ROOT
 
 
 def _played(choices: list[str]) -> tuple[Debrief, dict]:
@@ -264,28 +265,319 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
     assert switches > 1, "the two writers did not overlap, so this test proved nothing"
 
 
-def test_a_locked_database_makes_writes_return_none(tmp_path: Path, good) -> None:
+def _lock(path: Path) -> sqlite3.Connection:
+    """A second connection that holds the write lock (another program writing), until closed."""
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    other.execute(
+        "INSERT INTO ratings (set_name, item_id, field, rated_at) VALUES ('x', 'y', 'z', 't')"
+    )
+    return other
+
+
+def _unlock(other: sqlite3.Connection) -> None:
+    other.execute("ROLLBACK")
+    other.close()
+
+
+def test_a_locked_database_keeps_writes_in_the_journal(tmp_path: Path, good) -> None:
     path = tmp_path / "progress.sqlite"
     h = History(path, timeout=0.3)
     assert h.record_attempt(good[0], transcript=good[1]) == 1
-    other = sqlite3.connect(path, isolation_level=None)
+    other = _lock(path)
     try:
-        other.execute("BEGIN EXCLUSIVE")
-        other.execute(
-            "INSERT INTO ratings (set_name, item_id, field, rated_at) VALUES ('x', 'y', 'z', 't')"
-        )
         assert h.record_attempt(good[0], transcript=good[1]) is None
-        assert "busy" in (h.last_error or "") and "not recorded" in (h.last_error or "")
-        assert h.record_rating("b-1", "quality", 1, 2) is None and h.last_error
+        error = h.last_error or ""
+        assert "busy" in error and f"this attempt is kept in {h.pending_dir}" in error
+        assert h.pending == 1
+        assert h.record_rating("b-1", "quality", 1, 2) is None and "this rating" in h.last_error
+        assert h.pending == 2
         h.reset()
-        assert h.last_error
+        assert "busy" in (h.last_error or "") and "nothing was deleted" in (h.last_error or "")
+        assert h.pending == 2  # a reset that failed keeps nothing and removes nothing
         assert [a.id for a in h.attempts()] == [1]  # WAL: reading goes on meanwhile
+        assert h.last_error is None and "2 attempt(s) or rating(s) wait" in (h.notice or "")
     finally:
-        other.execute("ROLLBACK")
-        other.close()
-    assert h.record_attempt(good[0], transcript=good[1]) == 2
+        _unlock(other)
+    # the next write adds what was kept first, then its own attempt
+    assert h.record_attempt(good[0], transcript=good[1]) == 3
+    assert h.last_error is None and h.pending == 0 and not h.pending_dir.exists()
+    assert h.counts() == (3, 1)
+    assert [r.learner for r in h.ratings()] == [1.0]
+
+
+def test_an_attempt_made_during_a_lock_is_recorded_once_the_lock_is_gone(
+    tmp_path: Path, good, stopped
+) -> None:
+    path = tmp_path / "progress.sqlite"
+    h = History(path, timeout=0.2)
+    assert h.record_attempt(good[0], transcript=good[1]) == 1
+    other = _lock(path)
+    try:
+        assert h.record_attempt(stopped[0], transcript=stopped[1], source="cli") is None
+    finally:
+        _unlock(other)
+    # a read - here by another kernel's History, such as the dashboard's - adds it
+    rows = History(path).attempts()
+    assert [(a.id, a.ending_id, a.source) for a in rows] == [
+        (1, "good-end", "widget"),
+        (2, None, "cli"),
+    ]
+    assert rows[1].transcript == stopped[1]
+    assert rows[0].finished_at < rows[1].finished_at
+    assert not h.pending_dir.exists() and h.pending == 0
+
+
+def test_a_pending_row_is_added_only_once(tmp_path: Path, good) -> None:
+    path = tmp_path / "progress.sqlite"
+    h = History(path, timeout=0.2)
+    assert h.record_attempt(good[0], transcript=good[1]) == 1
+    other = _lock(path)
+    try:
+        assert h.record_attempt(good[0], transcript=good[1]) is None
+        assert h.record_rating("b-1", "quality", None, 3) is None
+    finally:
+        _unlock(other)
+    kept = {p.name: p.read_bytes() for p in h.pending_dir.iterdir()}
+    assert len(kept) == 2
+    assert h.counts() == (2, 1)
+    # as if a kernel died between its commit and removing the files, or two added them at once
+    h.pending_dir.mkdir()
+    for name, data in kept.items():
+        (h.pending_dir / name).write_bytes(data)
+    assert h.counts() == (2, 1) and h.pending == 0
+    assert h.record_rating("b-1", "quality", None, 3) == 2  # a real second rating is recorded
+
+
+def test_an_unreadable_pending_file_is_kept_and_skipped(tmp_path: Path, good) -> None:
+    path = tmp_path / "progress.sqlite"
+    h = History(path)
+    h.pending_dir.mkdir(parents=True)
+    (h.pending_dir / "a.json").write_text("{not json", encoding="utf-8")
+    wrong = json.dumps({"trustkit_pending": "attempts", "row": [1, 2]})
+    (h.pending_dir / "b.json").write_text(wrong, encoding="utf-8")
+    refused = json.dumps({"trustkit_pending": "ratings", "row": [None, "i", "f", 1, 2, "t"]})
+    (h.pending_dir / "c.json").write_text(refused, encoding="utf-8")  # set_name is NOT NULL
+    assert h.record_attempt(good[0], transcript=good[1]) == 1
+    assert h.last_error is None and h.counts() == (1, 0)
+    assert sorted(p.name for p in h.pending_dir.iterdir()) == [
+        "a.unreadable",
+        "b.unreadable",
+        "c.unreadable",
+    ]
+    assert (h.pending_dir / "b.unreadable").read_text(encoding="utf-8") == wrong
+    assert h.record_rating("b-1", "quality", 1, 2) == 1
+
+
+def test_nothing_is_kept_for_bad_input(tmp_path: Path, good) -> None:
+    h = History(tmp_path / "p.sqlite", timeout=0.1)
+    assert h.record_attempt(good[0], transcript="nope") is None  # type: ignore[arg-type]
+    assert h.record_rating("b-1", "quality", "four", 4) is None  # type: ignore[arg-type]
+    assert not h.pending_dir.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# a history that cannot be written, and one restored from `sqlite3 .dump`
+# ---------------------------------------------------------------------------------------------
+# Run as an unprivileged user (root writes through any file mode): everything the child needs
+# is imported while it is still root, then it gives up root for good.
+_READ_ONLY_CHILD = r"""
+import contextlib, io, json, os, sys
+import trustkit.debrief, trustkit.engine, trustkit.work
+from trustkit.cli import build_parser, main
+build_parser()  # imports every command's module
+from trustkit.progress import History
+if os.geteuid() == 0:
+    os.setgroups([])
+    os.setgid(65534)
+    os.setuid(65534)
+h = History(sys.argv[1])
+out = {"ids": [a.id for a in h.attempts()], "error": h.last_error,
+       "notice": getattr(h, "notice", None), "read_only": h.read_only,
+       "summary": h.summary()["attempts"], "counts": h.counts()}
+out["rating"] = h.record_rating("b-1", "quality", 1, 2)
+out["write_error"] = h.last_error
+err = io.StringIO()
+with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()) as so:
+    out["cli_code"] = main(["progress"])
+out["cli_err"], out["cli_out"] = err.getvalue(), so.getvalue()
+print(json.dumps(out))
+"""
+
+
+@pytest.fixture
+def shared_dir():
+    """A folder an unprivileged child can reach (pytest's tmp_path is private to root)."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="trustkit-ro-"))
+    folder.chmod(0o755)
+    yield folder
+    for p in [folder, *folder.rglob("*")]:
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    shutil.rmtree(folder)
+
+
+def _read_only_child(path: Path) -> dict:
+    import os
+    import subprocess
+
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": str(ROOT),
+        "TRUSTKIT_HOME": str(path.parent),
+        "HOME": str(path.parent),
+        "MPLBACKEND": "Agg",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", _READ_ONLY_CHILD, str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(
+    ("what", "journal"), [("file", "wal"), ("file", "delete"), ("folder", "wal")]
+)
+def test_a_read_only_history_is_read_and_left_untouched(
+    shared_dir: Path, good, stopped, what: str, journal: str
+) -> None:
+    import os
+
+    folder = shared_dir / "home"
+    path = folder / "progress.sqlite"
+    h = History(path)
+    h.record_attempt(good[0], transcript=good[1])
+    h.record_attempt(stopped[0], transcript=stopped[1])
+    h.record_rating("b-1", "quality", 2, 3)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute(f"PRAGMA journal_mode = {journal}")  # "delete": as copied back from a backup
+    conn.close()
+    assert sorted(p.name for p in folder.iterdir()) == ["progress.sqlite"]
+    before = _digest(path)
+    path.chmod(0o444)
+    folder.chmod(0o777 if what == "file" else 0o555)
+    if os.geteuid() != 0 and what == "file":
+        folder.chmod(0o755)
+    try:
+        got = _read_only_child(path)
+    finally:
+        folder.chmod(0o755)
+    assert got["ids"] == [1, 2] and got["summary"] == 2 and got["counts"] == [2, 1]
+    assert got["error"] is None and got["read_only"] is True
+    assert "is read-only" in got["notice"] and "nothing new is recorded" in got["notice"]
+    assert got["rating"] is None
+    write_error = got["write_error"]
+    assert write_error.startswith(f"{path} is read-only (the file or its folder cannot be written)")
+    assert "\n" not in write_error and write_error.endswith(".")  # one sentence
+    assert got["cli_code"] == 0 and "Attempts: 2" in got["cli_out"]
+    assert got["cli_err"].count("\n") == 1 and "trustkit: note:" in got["cli_err"]
+    assert "read-only" in got["cli_err"]
+    assert _digest(path) == before  # not a byte changed
+    path.chmod(0o644)
+    if what == "folder":
+        assert "not recorded" in write_error and "make it writable" in write_error
+        assert sorted(p.name for p in folder.iterdir()) == ["progress.sqlite"]
+        assert History(path).counts() == (2, 1)
+    else:
+        # the folder could be written: the rating waited in the journal, and now it is added
+        assert f"this rating is kept in {h.pending_dir}" in write_error
+        assert History(path).counts() == (2, 2)
+        assert not h.pending_dir.exists()
+
+
+def _dump(path: Path, drop_indexes: bool = False) -> str:
+    """What `sqlite3 FILE .dump` writes: the tables, rows and indexes, not the user_version."""
+    conn = sqlite3.connect(path)
+    try:
+        lines = list(conn.iterdump())
+    finally:
+        conn.close()
+    assert not any("user_version" in line for line in lines)
+    if drop_indexes:
+        lines = [line for line in lines if not line.startswith("CREATE INDEX")]
+    return "\n".join(lines)
+
+
+def _restore(script: str, path: Path) -> None:
+    conn = sqlite3.connect(path)
+    conn.executescript(script)
+    conn.close()
+    assert _user_version(path) == 0
+
+
+@pytest.mark.parametrize("drop_indexes", [False, True])
+def test_a_history_restored_from_a_dump_is_recognised_and_repaired(
+    tmp_path: Path, good, stopped, drop_indexes: bool
+) -> None:
+    old = History(tmp_path / "old.sqlite")
+    old.record_attempt(good[0], transcript=good[1])
+    old.record_attempt(stopped[0], transcript=stopped[1])
+    old.record_rating("b-1", "quality", 2, 3)
+    path = tmp_path / "restored.sqlite"
+    _restore(_dump(old.path, drop_indexes), path)
+
+    h = History(path)
+    rows = h.attempts()
     assert h.last_error is None
-    assert h.counts() == (2, 0)
+    assert [a.ending_id for a in rows] == ["good-end", None] and rows[0].transcript == good[1]
+    assert f"recognised as version {SCHEMA_VERSION}" in (h.notice or "")
+    assert _user_version(path) == SCHEMA_VERSION
+    conn = sqlite3.connect(path)
+    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    conn.close()
+    assert {"attempts_by_scenario", "attempts_by_time", "ratings_by_set"} <= indexes
+    assert h.record_attempt(good[0], transcript=good[1]) == 3
+    assert h.counts() == (3, 1) and h.notice is None
+
+
+@pytest.mark.skipif(shutil.which("sqlite3") is None, reason="the sqlite3 shell is not installed")
+def test_a_history_restored_with_the_sqlite3_shell_is_repaired(tmp_path: Path, good) -> None:
+    import subprocess
+
+    old = History(tmp_path / "old.sqlite")
+    old.record_attempt(good[0], transcript=good[1])
+    old.record_rating("b-1", "quality", 2, 3)
+    dump = subprocess.run(
+        ["sqlite3", str(old.path), ".dump"], capture_output=True, text=True, check=True
+    ).stdout
+    path = tmp_path / "progress.sqlite"
+    subprocess.run(["sqlite3", str(path)], input=dump, text=True, check=True)
+    assert _user_version(path) == 0
+    h = History(path)
+    assert h.counts() == (1, 1) and h.last_error is None and "repaired" in (h.notice or "")
+    assert h.record_attempt(good[0], transcript=good[1]) == 2
+
+
+def test_a_version_1_history_restored_from_a_dump_is_migrated(tmp_path: Path, good) -> None:
+    path = tmp_path / "progress.sqlite"
+    _restore(V1_SCHEMA.replace("PRAGMA user_version = 1;", ""), path)
+    h = History(path)
+    assert h.record_attempt(good[0], transcript=good[1]) == 2
+    assert h.last_error is None and "recognised as version 1" in (h.notice or "")
+    assert [(a.scenario_id, a.source) for a in h.attempts()] == [
+        ("old-one", "widget"),
+        ("mini-cough", "widget"),
+    ]
+    assert _user_version(path) == SCHEMA_VERSION
+
+
+def test_a_database_that_is_not_a_history_is_left_untouched(tmp_path: Path, good) -> None:
+    path = tmp_path / "progress.sqlite"
+    conn = sqlite3.connect(path)
+    conn.executescript("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT);")
+    conn.close()
+    before = _digest(path)
+    h = History(path)
+    assert h.attempts() == []
+    assert "not a trustkit progress history (notes)" in (h.last_error or "")
+    assert h.record_attempt(good[0], transcript=good[1]) is None
+    assert "left untouched" in (h.last_error or "")
+    assert _digest(path) == before and _user_version(path) == 0
 
 
 def _random_bytes(n: int) -> bytes:
@@ -462,6 +754,39 @@ def test_cli_notes_a_moved_aside_history(capsys: pytest.CaptureFixture[str]) -> 
     code, out, err = run(capsys, "progress")
     assert code == 0 and "No attempts" in out
     assert "note:" in err and "kept as" in err
+
+
+def test_cli_notes_attempts_waiting_in_the_journal(
+    capsys: pytest.CaptureFixture[str], home: Path, good
+) -> None:
+    path = home / "progress.sqlite"
+    h = History(path, timeout=0.1)
+    other = _lock(path)
+    try:
+        assert h.record_attempt(good[0], transcript=good[1]) is None
+        code, out, err = run(capsys, "progress")
+        assert code == 0 and "Attempts: 2" in out
+        assert err.count("\n") == 1
+        assert err.startswith("trustkit: note: 1 attempt(s) or rating(s) wait in")
+    finally:
+        _unlock(other)
+    code, out, err = run(capsys, "progress")
+    assert code == 0 and "Attempts: 3" in out and err == ""
+
+
+def test_cli_repairs_a_history_restored_from_a_dump(
+    capsys: pytest.CaptureFixture[str], home: Path
+) -> None:
+    path = home / "progress.sqlite"
+    script = _dump(path)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    _restore(script, path)
+    code, out, err = run(capsys, "progress")
+    assert code == 0 and "Attempts: 2" in out
+    assert err.count("\n") == 1 and "recognised as version" in err and "repaired" in err
+    code, out, err = run(capsys, "progress")
+    assert code == 0 and err == ""
 
 
 def test_skill_summary_without_sqlite_json_functions(tmp_path: Path, good, stopped) -> None:

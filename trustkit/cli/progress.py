@@ -19,7 +19,13 @@ The history lives in $TRUSTKIT_HOME/progress.sqlite (default ~/.trustkit/progres
   0-100), adherence (estimated, 0-1; an educational approximation), facts_disclosed,
   facts_total, opps_met, opps_total (empathic opportunities), source,
   then one skill:<code> column per skill (0-100, higher is better; empty = not scored).
-Transcripts are not exported (they are saved in trustkit-work/).
+Transcripts are not exported (they are saved in trustkit-work/). A text cell that starts
+like a spreadsheet formula (= + - @) gets a leading ' so that it stays text.
+
+An attempt or rating that could not be written (the history busy or read-only) waits in
+progress.sqlite.pending/ and is added the next time the history can be written; a read-only
+history is shown as it is; one restored with `sqlite3 .dump` is repaired. Each of these is
+said in one "trustkit: note:" line.
 
 Exit codes: 0 success (also when a reset is cancelled), 1 a problem, 2 a usage error.
 """
@@ -52,11 +58,14 @@ def _history() -> Any:
 
 
 def _check(h: Any) -> None:
-    """Turn a failed history call into the CLI's one-line error; show a moved-aside note."""
+    """Turn a failed history call into the CLI's one-line error; show what the learner should
+    know in one line each (a moved-aside, read-only, newer or repaired history, rows waiting
+    in the pending journal)."""
     if h.last_error and h.moved_to is None:
         raise TrustkitError(h.last_error)
-    if h.last_error:
-        print(f"trustkit: note: {h.last_error}", file=sys.stderr)
+    for note in (h.last_error, getattr(h, "notice", None)):
+        if note:
+            print(f"trustkit: note: {note}", file=sys.stderr)
 
 
 def _ask(prompt: str) -> bool:
@@ -100,6 +109,8 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
 def _reset(h: Any, args: argparse.Namespace) -> int:
     attempts, ratings = h.counts()
+    if h.read_only and h.notice and not h.last_error:
+        raise TrustkitError(h.notice)  # it cannot be written: nothing to ask, one line
     _check(h)
     if not attempts and not ratings:
         print(f"Nothing to delete in {h.path}.")

@@ -43,6 +43,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+# the one escaping rule lives in trustkit.csvsafe; FORMULA_STARTS and safe_cell stay reachable
+# here for callers of this module
+from trustkit.csvsafe import FORMULA_STARTS as FORMULA_STARTS
+from trustkit.csvsafe import safe_cell as safe_cell
+from trustkit.csvsafe import safe_row
 from trustkit.errors import TrustkitError
 
 PLATFORMS = ("canvas", "moodle")
@@ -50,10 +55,6 @@ PLATFORMS = ("canvas", "moodle")
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 CANVAS_POINTS_ROW = "Points Possible"
 MOODLE_COLUMNS = ("Username", "ID number", "Email address", "First name", "Last name")
-
-# A spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV Injection");
-# the full-width forms are included because some spreadsheet programs treat them alike.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 @dataclass(frozen=True)
@@ -83,14 +84,6 @@ class AssignmentGrades:
     def pending(self) -> list[str]:
         """Students whose submission still awaits manual grading."""
         return [s.student_id for s in self.students if s.needs_manual_grade]
-
-
-def safe_cell(value: object) -> str:
-    """Text for a CSV cell that no spreadsheet will run as a formula."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
 
 
 def _score(value: float) -> float:
@@ -190,16 +183,12 @@ def moodle_rows(
 
 
 def to_csv(rows: Iterable[Sequence[object]]) -> str:
-    """CSV text: text cells escaped (:func:`safe_cell`) and quoted, numbers bare."""
+    """CSV text: text cells escaped (:func:`trustkit.csvsafe.safe_cell`) and quoted, numbers
+    bare."""
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
     for row in rows:
-        writer.writerow(
-            [
-                v if isinstance(v, int | float) and not isinstance(v, bool) else safe_cell(v)
-                for v in row
-            ]
-        )
+        writer.writerow(safe_row(row))
     return out.getvalue()
 
 
