@@ -36,6 +36,12 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 def run_py(code: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """Run ``code`` in a fresh interpreter of this tree; a hang fails the test, not the run."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+    def limit_memory() -> None:  # reading /dev/zero must fail fast, not fill the machine
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
     try:
         return subprocess.run(
             [sys.executable, "-c", textwrap.dedent(code)],
@@ -43,6 +49,7 @@ def run_py(code: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
             text=True,
             timeout=timeout,
             env=env,
+            preexec_fn=limit_memory if sys.platform != "win32" else None,
         )
     except subprocess.TimeoutExpired:
         pytest.fail(f"hung for {timeout:g} s (a pipe was read?)")
@@ -202,7 +209,9 @@ def test_a_transcripts_scenario_id_is_never_opened(
     monkeypatch: pytest.MonkeyPatch,
     forged: object,
 ) -> None:
-    from trustkit import loading, scenario
+    import builtins
+    import pathlib
+
     from trustkit.engine import ReplayError, replay
 
     if forged == "FIFO":
@@ -212,21 +221,30 @@ def test_a_transcripts_scenario_id_is_never_opened(
         os.mkfifo(forged)
     data = _transcript(capsys)
     data["scenario"]["id"] = forged
-    opened: list[object] = []
+    opened: list[str] = []
 
-    def spy(*args: object, **kwargs: object) -> bytes:
-        opened.append(args)
-        raise AssertionError("a file was opened")
+    def spy(real):  # record every file opened while replaying, then open it as asked
+        def wrapper(target, *args, **kwargs):
+            opened.append(os.fspath(target) if isinstance(target, str | os.PathLike) else "?")
+            return real(target, *args, **kwargs)
 
-    monkeypatch.setattr(loading, "read_bytes", spy)
-    monkeypatch.setattr(loading, "read_packaged", spy)
-    monkeypatch.setattr(scenario, "load_file", spy)
+        return wrapper
+
+    def spy_read_bytes(self: pathlib.Path) -> bytes:
+        opened.append(str(self))
+        return real_read_bytes(self)
+
+    real_read_bytes = pathlib.Path.read_bytes
+    monkeypatch.setattr(builtins, "open", spy(builtins.open))
+    monkeypatch.setattr(os, "open", spy(os.open))
+    monkeypatch.setattr(pathlib.Path, "read_bytes", spy_read_bytes)
     with pytest.raises(ReplayError) as info:
         replay(data)
-    assert "scenario" in str(info.value) and "\n" not in str(info.value)
-    assert opened == []
-    # through the command: one line, exit 1, whatever the id
     monkeypatch.undo()
+    assert "scenario" in str(info.value) and "\n" not in str(info.value)
+    if isinstance(forged, str) and forged:
+        assert not [p for p in opened if forged in p or p.endswith(("passwd", "zero"))], opened
+    # through the command: one line, exit 1, whatever the id
     saved = tmp_path / "t.json"
     saved.write_text(json.dumps(data), encoding="utf-8")
     code, out, err = run(capsys, "replay", str(saved))
