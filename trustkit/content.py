@@ -72,10 +72,16 @@ class Prompt(_Model):
 
     id: Id
     patient: Text
-    aim: list[Id] = Field(min_length=1)
+    aim: list[Id] = Field(description="Skill codes the reply must show ([]: only avoid).")
     tip: Text
     example: Text
     avoid: list[Id] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Prompt:
+        if not self.aim and not self.avoid:
+            raise FieldError("a prompt needs skill codes to aim for, or some to avoid", "aim")
+        return self
 
 
 class Term(_Model):
