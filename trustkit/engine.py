@@ -68,7 +68,6 @@ from trustkit.scenario import (
     Option,
     Scenario,
     load,
-    load_packaged,
 )
 
 MEMORY_CEILING_COST = 10.0
@@ -1015,7 +1014,8 @@ def replay(transcript: dict[str, Any], scenario: Scenario | str | None = None) -
     except TrustkitError as exc:
         raise ReplayError(exc.message) from None
     try:
-        sc = load(scenario) if scenario is not None else load_packaged(sid).scenario
+        # a slug has no path separator and no dot: `load` takes it as a packaged id, always
+        sc = load(scenario if scenario is not None else sid)
     except TrustkitError as exc:
         raise ReplayError(f"the transcript's scenario cannot be loaded: {exc}") from None
     _expect(sc.id == sid, f"the transcript is for scenario '{sid}', not '{sc.id}'.")
