@@ -633,12 +633,13 @@ def checked(ref: str | Path | Scenario) -> Scenario:
     errors = sorted(report.errors)
     if errors:
         first = errors[0]
-        more = (
-            f" ({len(errors) - 1} more error(s): run `trustkit lint {text}`)"
-            if len(errors) > 1
-            else ""
-        )
-        raise TrustkitError(first.message + more, source=first.source, line=first.line)
+        message = first.message
+        if len(errors) > 1:
+            message = (
+                f"{message.rstrip('.')} (and {len(errors) - 1} more error(s): run "
+                f"`trustkit lint {text}`)."
+            )
+        raise TrustkitError(message, source=first.source, line=first.line)
     assert located is not None  # no errors: the schema was valid
     return located.scenario
 
