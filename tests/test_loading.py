@@ -341,7 +341,9 @@ def _packaged(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, rel: str, text: s
             return target
         return real(*parts)
 
-    monkeypatch.setattr(res, "data_path", patched)
+    for name, module in list(sys.modules.items()):  # every module that bound the name too
+        if name.startswith("trustkit") and getattr(module, "data_path", None) is real:
+            monkeypatch.setattr(module, "data_path", patched)
 
 
 def test_a_knowledge_check_with_an_impossible_answer_is_refused(
@@ -435,3 +437,33 @@ def test_a_rating_set_naming_an_unknown_reply_names_its_line(
             fn.cache_clear()
     assert info.value.source == "trustkit/data/rating_sets.yaml"
     assert info.value.line == 4 and "no-such-reply" in info.value.message
+
+
+def test_a_duplicate_reply_in_the_bank_is_reported_at_the_duplicate(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from trustkit import bank
+
+    item = textwrap.dedent(
+        """\
+          - id: b001
+            skills: [empathy]
+            context: A follow-up visit.
+            patient: "I'm scared."
+            reply: "That sounds frightening."
+            quality: [4, 5]
+            note: Names the feeling.
+        """
+    )
+    text = "# a bank\nraters: [r1, r2]\nitems:\n" + item + item
+    _packaged(monkeypatch, tmp_path, "response_bank.yaml", text)
+    caches = _clear("trustkit.bank._load")
+    try:
+        with pytest.raises(TrustkitError) as info:
+            bank.load_bank()
+    finally:
+        for fn in caches:
+            fn.cache_clear()
+    assert info.value.source == "trustkit/data/response_bank.yaml"
+    assert info.value.line == line_of(text, "- id: b001", 2)
+    assert "used twice" in info.value.message
