@@ -25,26 +25,31 @@ def data_files(folder: str, suffix: str) -> list[Traversable]:
 def items_by_id(folder: str, name: str, required: set[str], what: str) -> dict[str, dict]:
     """A packaged YAML list ``trustkit/data/<folder>/<name>.yaml`` of items, keyed by ``id``.
 
-    Every problem is a :class:`~trustkit.errors.TrustkitError` naming the file (and the item).
+    Kept for callers of the older API; the content kinds have models in
+    :mod:`trustkit.content` (use those). Every problem is a
+    :class:`~trustkit.errors.TrustkitError` naming the file and the item's line.
     """
-    import yaml
-
+    from trustkit import loading
     from trustkit.errors import TrustkitError
 
-    source = f"trustkit/data/{folder}/{name}.yaml"
-    resource = data_path(folder, f"{name}.yaml")
-    if not resource.is_file():
-        raise TrustkitError(f"{source}: no such file of {what}s.")
-    try:
-        items = yaml.safe_load(resource.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise TrustkitError(f"{source}: not valid YAML ({exc}).") from None
-    if not isinstance(items, list):
-        raise TrustkitError(f"{source}: expected a list of {what}s.")
+    data, lines, source = loading.read_packaged_yaml(folder, f"{name}.yaml")
+    if not isinstance(data, list):
+        raise TrustkitError(f"expected a list of {what}s.", source=source, line=1)
     out: dict[str, dict] = {}
-    for i, item in enumerate(items, start=1):
-        missing = required - set(item or {})
+    for i, item in enumerate(data):
+        at = loading.line_for(lines, (i,))
+        if not isinstance(item, dict):
+            raise TrustkitError(f"{what} {i + 1} is not a mapping.", source=source, line=at)
+        missing = required - set(item)
         if missing:
-            raise TrustkitError(f"{source}: {what} {i} lacks {', '.join(sorted(missing))}.")
+            raise TrustkitError(
+                f"{what} {i + 1} lacks {', '.join(sorted(missing))}.", source=source, line=at
+            )
+        if item.get("id") in out:
+            raise TrustkitError(
+                f"the {what} id '{item['id']}' is used twice.",
+                source=source,
+                line=loading.line_for(lines, (i, "id")),
+            )
         out[item["id"]] = item
     return out

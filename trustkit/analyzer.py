@@ -1149,11 +1149,9 @@ def _join(patterns: tuple[str, ...]) -> str:
 @cache
 def jargon_lexicon() -> dict[str, str]:
     """Term (lower case, spelling variants included) -> plain-language gloss."""
-    import yaml
+    from trustkit.content import jargon_terms
 
-    from trustkit._resources import data_path
-
-    items = yaml.safe_load(data_path("jargon.yaml").read_text(encoding="utf-8")) or []
+    items = jargon_terms()
     out: dict[str, str] = {}
     for item in items:
         for term in [item["term"], *item.get("variants", [])]:

@@ -33,12 +33,13 @@ import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from trustkit._resources import data_path
 from trustkit.errors import TrustkitError
+from trustkit.loading import FieldError
 
 SOURCE = "trustkit/data/response_bank.yaml"
 GRADED_SOURCE = "trustkit/data/graded_replies.yaml"
@@ -100,14 +101,17 @@ class _RawBank(_Model):
         if len(set(self.raters)) != len(self.raters):
             raise ValueError("two raters share an id")
         seen: set[str] = set()
-        for item in self.items:
+        for i, item in enumerate(self.items):
             if item.id in seen:
-                raise ValueError(f"the item id {item.id!r} is used twice")
+                raise FieldError(f"the item id {item.id!r} is used twice", "items", i, "id")
             seen.add(item.id)
             if len(item.quality) != len(self.raters):
-                raise ValueError(
+                raise FieldError(
                     f"item {item.id} has {len(item.quality)} quality ratings for "
-                    f"{len(self.raters)} raters"
+                    f"{len(self.raters)} raters",
+                    "items",
+                    i,
+                    "quality",
                 )
         return self
 
@@ -160,13 +164,10 @@ def _median(values: list[int]) -> float:
 
 @cache
 def _load() -> tuple[tuple[str, ...], tuple[BankItem, ...]]:
-    from trustkit.instruments import validate_yaml
+    from trustkit import loading
 
-    resource = data_path("response_bank.yaml")
-    if not resource.is_file():
-        raise TrustkitError(f"{SOURCE}: the response bank is missing from this installation.")
-    raw = validate_yaml(resource.read_bytes(), SOURCE, _RawBank)
-    assert isinstance(raw, _RawBank)
+    data, lines, source = loading.read_packaged_yaml("response_bank.yaml")
+    raw = loading.validate(_RawBank, data, source, lines, "response bank")
     items = []
     for it in raw.items:
         emp = it.empathy_level or [None] * len(raw.raters)
@@ -225,20 +226,23 @@ class _GradedFile(_Model):
 
 @cache
 def _load_graded() -> tuple[BankItem, ...]:
-    from trustkit.instruments import validate_yaml
+    from trustkit import loading
 
-    resource = data_path("graded_replies.yaml")
-    if not resource.is_file():
+    if not data_path("graded_replies.yaml").is_file():
         return ()
-    raw = validate_yaml(resource.read_bytes(), GRADED_SOURCE, _GradedFile)
-    assert isinstance(raw, _GradedFile)
+    data, lines, source = loading.read_packaged_yaml("graded_replies.yaml")
+    raw = loading.validate(_GradedFile, data, source, lines, "graded replies")
     practice = {i.id for i in _load()[1]}
     seen: set[str] = set()
     items = []
-    for it in raw.replies:
+    for n, it in enumerate(raw.replies):
         if it.id in practice or it.id in seen:
             where = "the practice bank" if it.id in practice else "this file"
-            raise TrustkitError(f"{GRADED_SOURCE}: the reply id '{it.id}' is also in {where}.")
+            raise TrustkitError(
+                f"the reply id '{it.id}' is also in {where}.",
+                source=source,
+                line=loading.line_for(lines, ("replies", n, "id")),
+            )
         seen.add(it.id)
         items.append(
             BankItem(
@@ -274,35 +278,37 @@ def graded_replies(item_ids: Iterable[str] | None = None) -> list[BankItem]:
     return [items[i] for i in wanted]
 
 
+class _RatingSets(_Model):
+    """``trustkit/data/rating_sets.yaml``: set name -> the ids of its bank replies, in order."""
+
+    sets: dict[Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")], list[str]]
+
+
 @cache
 def rating_sets() -> dict[str, list[str]]:
     """The named sets of bank replies in ``trustkit/data/rating_sets.yaml`` (empty if none).
 
     A broken file, or a set naming a reply the bank does not hold, is one :class:`TrustkitError`
-    sentence naming the file.
+    sentence naming the file and line.
     """
-    import yaml
+    from trustkit import loading
 
-    source = "trustkit/data/rating_sets.yaml"
-    resource = data_path("rating_sets.yaml")
-    if not resource.is_file():
+    if not data_path("rating_sets.yaml").is_file():
         return {}
-    try:
-        data = yaml.safe_load(resource.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise TrustkitError(f"{source}: not valid YAML ({exc}).") from None
-    if not isinstance(data, dict) or not all(
-        isinstance(v, list) and all(isinstance(i, str) for i in v) for v in data.values()
-    ):
-        raise TrustkitError(f"{source}: expected set names, each with a list of reply ids.")
+    data, lines, source = loading.read_packaged_yaml("rating_sets.yaml")
+    # the file is a bare mapping; validate it as the one field of a model, lines unchanged
+    shifted = {("sets", *k): v for k, v in lines.items()}
+    parsed = loading.validate(_RatingSets, {"sets": data}, source, shifted, "rating sets")
     known = {i.id for i in _load()[1]}
-    for name, ids in data.items():
-        unknown = [i for i in ids if i not in known]
-        if unknown:
-            raise TrustkitError(
-                f"{source}: set '{name}' names {', '.join(unknown)}, not in the bank."
-            )
-    return {str(k): list(v) for k, v in data.items()}
+    for name, ids in parsed.sets.items():
+        for n, item_id in enumerate(ids):
+            if item_id not in known:
+                raise TrustkitError(
+                    f"set '{name}' names {item_id}, not in the bank.",
+                    source=source,
+                    line=loading.line_for(lines, (name, n)),
+                )
+    return {str(k): list(v) for k, v in parsed.sets.items()}
 
 
 def paired_ratings(

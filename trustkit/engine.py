@@ -51,13 +51,13 @@ from __future__ import annotations
 
 import copy
 import random
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from trustkit.errors import TrustkitError
+from trustkit.loading import scenario_id
 from trustkit.scenario import (
     DIMENSIONS,
     NEGATIVE_SKILLS,
@@ -981,9 +981,6 @@ def _pronouns(gender: str) -> tuple[str, str]:
     return "they", "their"
 
 
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
-
-
 def _expect(cond: bool, reason: str) -> None:
     if not cond:
         raise ReplayError(reason)
@@ -1010,12 +1007,14 @@ def replay(transcript: dict[str, Any], scenario: Scenario | str | None = None) -
     )
     meta = transcript.get("scenario")
     _expect(isinstance(meta, dict), "the transcript does not say which scenario it belongs to.")
-    sid = meta.get("id")
-    _expect(isinstance(sid, str) and bool(sid), "the transcript's scenario id is missing.")
-    _expect(
-        bool(_SLUG.match(sid)), "the transcript's scenario id is not a scenario id (a-z, 0-9, -)."
-    )
+    # the id comes from the learner's file: a slug, checked before anything is looked up, and
+    # only ever looked up among the packaged scenarios (the caller alone chooses a file)
     try:
+        sid = scenario_id(meta.get("id"), "the transcript")
+    except TrustkitError as exc:
+        raise ReplayError(exc.message) from None
+    try:
+        # a slug has no path separator and no dot: `load` takes it as a packaged id, always
         sc = load(scenario if scenario is not None else sid)
     except TrustkitError as exc:
         raise ReplayError(f"the transcript's scenario cannot be loaded: {exc}") from None

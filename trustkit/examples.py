@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from trustkit._resources import data_files, data_path
+from trustkit._resources import data_files
 from trustkit.errors import TrustkitError
 
 
@@ -77,58 +77,62 @@ def load_example(example_id: str) -> ExampleEncounter:
             f"there is no example encounter '{example_id}'; the examples are "
             f"{', '.join(known) or 'none'}."
         )
-    raw = data_path("examples", f"{example_id}.yaml").read_bytes()
-    return parse_example(raw, f"trustkit/data/examples/{example_id}.yaml", example_id)
+    from trustkit import loading
+
+    parts = ("examples", f"{example_id}.yaml")
+    return parse_example(loading.read_packaged(*parts), loading.packaged_source(*parts), example_id)
 
 
 def load_example_file(path: str | Path) -> ExampleEncounter:
     """Load and check an example encounter file (an author's draft, say)."""
+    from trustkit import loading
+
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise TrustkitError(f"{p}: cannot be read ({exc.strerror or exc}).") from None
+    raw = loading.read_bytes(p, loading.MAX_YAML_BYTES, "example encounter file")
     return parse_example(raw, str(p), p.stem)
 
 
 def parse_example(raw_bytes: bytes, source: str, expected_id: str) -> ExampleEncounter:
     """Validate an example's YAML; every problem is one ``FILE:LINE: ...`` sentence."""
-    from trustkit.instruments import load_instrument, validate_located
-    from trustkit.scenario import line_for
+    from trustkit import loading
+    from trustkit.instruments import load_instrument
 
-    raw, lines = validate_located(raw_bytes, source, _RawExample)
-    assert isinstance(raw, _RawExample)
+    data, lines = loading.read_yaml(raw_bytes, source)
+    raw = loading.validate(_RawExample, data, source, lines, "example encounter")
 
-    def where(*loc: str) -> int:
-        return line_for(lines, loc)
+    def fail(message: str, *loc: str) -> TrustkitError:
+        return TrustkitError(message, source=source, line=loading.line_for(lines, loc))
 
     if raw.id != expected_id:
-        raise TrustkitError(f"{source}:{where('id')}: the id '{raw.id}' does not match the file.")
+        raise fail(f"the id '{raw.id}' does not match the file.", "id")
     try:
         inst = load_instrument(raw.instrument)
     except TrustkitError as exc:
-        raise TrustkitError(f"{source}:{where('instrument')}: {exc}") from None
+        raise fail(str(exc), "instrument") from None
     items = raw.reference.items
     missing = [i for i in inst.item_ids if i not in items]
     if missing:
-        raise TrustkitError(
-            f"{source}:{where('reference', 'items')}: no reference ratings for "
-            f"{inst.id} item(s) {', '.join(missing)}."
+        raise fail(
+            f"no reference ratings for {inst.id} item(s) {', '.join(missing)}.",
+            "reference",
+            "items",
         )
     for item_id, ref in items.items():
-        at = where("reference", "items", item_id)
+        at = ("reference", "items", item_id)
         if item_id not in inst.item_ids:
-            raise TrustkitError(f"{source}:{at}: '{item_id}' is not an item of {inst.id}.")
+            raise fail(f"'{item_id}' is not an item of {inst.id}.", *at)
         if len(ref.ratings) != len(raw.reference.raters):
-            raise TrustkitError(
-                f"{source}:{at}: item {item_id} has {len(ref.ratings)} ratings for "
-                f"{len(raw.reference.raters)} raters."
+            raise fail(
+                f"item {item_id} has {len(ref.ratings)} ratings for "
+                f"{len(raw.reference.raters)} raters.",
+                *at,
             )
         bad = [v for v in ref.ratings if not inst.scale.min <= v <= inst.scale.max]
         if bad:
-            raise TrustkitError(
-                f"{source}:{at}: item {item_id} rating {bad[0]} is outside the {inst.id} scale "
-                f"{inst.scale.min:g}-{inst.scale.max:g}."
+            raise fail(
+                f"item {item_id} rating {bad[0]} is outside the {inst.id} scale "
+                f"{inst.scale.min:g}-{inst.scale.max:g}.",
+                *at,
             )
     return ExampleEncounter(
         id=raw.id,

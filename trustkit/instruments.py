@@ -36,10 +36,11 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from trustkit._resources import data_files, data_path
+from trustkit._resources import data_files
 from trustkit.errors import TrustkitError
+from trustkit.loading import FieldError
 
 Rule = Literal[
     "sum_mean_imputed", "sum_scaled", "top_score", "sum_rescaled", "percent_of_max", "single_item"
@@ -119,20 +120,32 @@ class Instrument(_Model):
         ids = [i.id for i in self.items]
         expected = [str(n) for n in range(1, len(ids) + 1)]
         if ids != expected:
-            raise ValueError(f"item ids must be '1'..'{len(ids)}' in order, got {ids}")
+            wrong = next(i for i, (a, b) in enumerate(zip(ids, expected, strict=True)) if a != b)
+            raise FieldError(
+                f"item ids must be '1'..'{len(ids)}' in order, got {ids}", "items", wrong, "id"
+            )
         if self.allow_na and not self.na_label:
             raise ValueError("an instrument that allows N/A needs an na_label")
         stage_ids = {s.id for s in self.stages}
-        for item in self.items:
+        for i, item in enumerate(self.items):
             if self.stages and item.stage not in stage_ids:
-                raise ValueError(f"item {item.id}: stage {item.stage!r} is not one of {stage_ids}")
+                raise FieldError(
+                    f"item {item.id}: stage {item.stage!r} is not one of {sorted(stage_ids)}",
+                    "items",
+                    i,
+                    "stage",
+                )
         if self.scoring.rule == "sum_mean_imputed" and not self.allow_na:
             raise ValueError("the sum_mean_imputed rule needs allow_na: true")
         if self.scoring.rule == "single_item" and len(self.items) != 1:
             raise ValueError("the single_item rule needs exactly one item")
         lo, hi = self.expected_range()
         if (lo, hi) != tuple(self.scoring.range):
-            raise ValueError(f"scoring.range {list(self.scoring.range)} should be [{lo:g}, {hi:g}]")
+            raise FieldError(
+                f"scoring.range {list(self.scoring.range)} should be [{lo:g}, {hi:g}]",
+                "scoring",
+                "range",
+            )
         return self
 
     @property
@@ -166,25 +179,10 @@ def validate_located(
     raw: bytes, source: str, model: type[BaseModel]
 ) -> tuple[BaseModel, dict[tuple[Any, ...], int]]:
     """:func:`validate_yaml`, also returning the key-path -> line map for later checks."""
-    from trustkit.scenario import line_for, read_yaml
+    from trustkit import loading
 
-    data, lines = read_yaml(raw, source)
-    if not isinstance(data, dict):
-        raise TrustkitError(f"{source}:1: the file must be a YAML mapping (key: value pairs).")
-    try:
-        return model.model_validate(data), lines
-    except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        loc = tuple(err["loc"])
-        where = ".".join(str(p) for p in loc) or "the document"
-        if err["type"] == "missing":
-            msg = f"'{where}' is required but missing."
-        elif err["type"] == "extra_forbidden":
-            msg = f"'{where}' is not a known field (check the spelling)."
-        else:
-            text = str(err["msg"]).removeprefix("Value error, ")
-            msg = f"'{where}': {text[0].lower() + text[1:]}."
-        raise TrustkitError(f"{source}:{line_for(lines, loc)}: {msg}") from None
+    data, lines = loading.read_yaml(raw, source)
+    return loading.validate(model, data, source, lines), lines
 
 
 def list_instruments() -> list[str]:
@@ -200,13 +198,16 @@ def load_instrument(instrument_id: str) -> Instrument:
         raise TrustkitError(
             f"there is no instrument '{instrument_id}'; the instruments are {', '.join(known)}."
         )
-    source = f"trustkit/data/instruments/{instrument_id}.yaml"
-    inst = validate_yaml(
-        data_path("instruments", f"{instrument_id}.yaml").read_bytes(), source, Instrument
-    )
+    from trustkit import loading
+
+    parts = ("instruments", f"{instrument_id}.yaml")
+    source = loading.packaged_source(*parts)
+    inst = validate_yaml(loading.read_packaged(*parts), source, Instrument)
     assert isinstance(inst, Instrument)
     if inst.id != instrument_id:
-        raise TrustkitError(f"{source}:1: the id '{inst.id}' does not match the file name.")
+        raise TrustkitError(
+            f"the id '{inst.id}' does not match the file name.", source=source, line=1
+        )
     return inst
 
 

@@ -26,10 +26,8 @@ from trustkit.scenario import (
     SKILLS,
     Located,
     Scenario,
-    iter_validation_problems,
     load_packaged,
     packaged_ids,
-    read_yaml,
 )
 
 FK_GRADE_LIMIT = 8.0
@@ -583,56 +581,72 @@ def lint_located(located: Located) -> Report:
     return report
 
 
-def lint_file(path: str | Path) -> Report:
-    """Lint one scenario file; problems in the input are reported, never raised."""
+def _lint_path(path: str | Path) -> tuple[Report, Located | None]:
+    """Lint one scenario file: the report, and the scenario when its schema is valid."""
+    from trustkit import loading
+    from trustkit.scenario import MAX_FILE_BYTES
+
     source = str(path)
     report = Report(source)
-    p = Path(path)
     try:
-        if not p.exists():
-            raise TrustkitError(f"{source}: no such file.")
-        if p.is_dir():
-            raise TrustkitError(f"{source}: this is a folder, not a scenario file.")
-        from trustkit.scenario import MAX_FILE_BYTES
-
-        if p.stat().st_size > MAX_FILE_BYTES:
-            raise TrustkitError(
-                f"{source}:1: the file is {p.stat().st_size / 1048576:.1f} MiB; scenario files "
-                f"may be at most {MAX_FILE_BYTES // 1048576} MiB."
-            )
-        data, lines = read_yaml(p.read_bytes(), source)
+        kind, text = loading.scenario_ref(path)
+        if kind == "id":  # a packaged scenario, named as `play` names it
+            located = load_packaged(text)
+            return lint_located(located), located
+        data, lines = loading.read_yaml_file(text, MAX_FILE_BYTES, "scenario file")
     except TrustkitError as exc:
-        report.problems.append(_problem_from_message(str(exc), source))
-        return report
-    except OSError as exc:
-        report.problems.append(
-            Problem(1, "error", f"cannot read the file ({exc.strerror}).", source)
-        )
-        return report
-    schema = list(iter_validation_problems(data, lines, source))
+        report.problems.append(problem_from_error(exc, source))
+        return report, None
+    schema = loading.problems(Scenario, data, source, lines, "scenario")
     if schema:
-        for line, msg in schema:
-            report.problems.append(_problem_from_message(msg, source, line))
+        report.problems.extend(problem_from_error(e, source) for e in schema)
         if isinstance(data, dict) and isinstance(data.get("id"), str):
             report.scenario_id = data["id"]
-        return report
-    from trustkit.scenario import Scenario as _S
-
-    located = Located(_S.model_validate(data), source, lines)
-    return lint_located(located)
+        return report, None
+    located = Located(Scenario.model_validate(data), source, lines)
+    return lint_located(located), located
 
 
-def _problem_from_message(message: str, source: str, line: int | None = None) -> Problem:
-    rest = message
-    if message.startswith(source + ":"):
-        rest = message[len(source) + 1 :]
-        head, _, tail = rest.partition(":")
-        if head.strip().isdigit():
-            line = int(head)
-            rest = tail.strip()
-        else:
-            rest = rest.strip()
-    return Problem(line or 1, "error", rest, source)
+def lint_file(path: str | Path) -> Report:
+    """Lint one scenario file (or packaged id); problems in the input are reported, never raised."""
+    return _lint_path(path)[0]
+
+
+def checked(ref: str | Path | Scenario) -> Scenario:
+    """A scenario that passes ``trustkit lint``: what ``play``, ``graph`` and ``replay
+    --scenario`` run.
+
+    A packaged id is loaded as it is (the packaged scenarios are linted before release); a file
+    gets every lint check, and its first error (in file order) is raised as a
+    :class:`TrustkitError` at its ``FILE:LINE``, saying how many more there are. Warnings do
+    not block.
+    """
+    from trustkit import loading
+    from trustkit.scenario import load
+
+    if isinstance(ref, Scenario):
+        return ref
+    kind, text = loading.scenario_ref(ref)
+    if kind == "id":
+        return load(text)
+    report, located = _lint_path(text)
+    errors = sorted(report.errors)
+    if errors:
+        first = errors[0]
+        message = first.message
+        if len(errors) > 1:
+            message = (
+                f"{message.rstrip('.')} (and {len(errors) - 1} more error(s): run "
+                f"`trustkit lint {text}`)."
+            )
+        raise TrustkitError(message, source=first.source, line=first.line)
+    assert located is not None  # no errors: the schema was valid
+    return located.scenario
+
+
+def problem_from_error(exc: TrustkitError, source: str) -> Problem:
+    """A lint problem from a structured error (its line, or 1 when it has none)."""
+    return Problem(exc.line or 1, "error", exc.message, exc.source or source)
 
 
 def lint_packaged() -> list[Report]:
@@ -642,7 +656,7 @@ def lint_packaged() -> list[Report]:
             located = load_packaged(sid)
         except TrustkitError as exc:
             src = f"trustkit/data/scenarios/{sid}.yaml"
-            reports.append(Report(src, sid, [_problem_from_message(str(exc), src)]))
+            reports.append(Report(src, sid, [problem_from_error(exc, src)]))
             continue
         reports.append(lint_located(located))
     return reports

@@ -16,20 +16,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from trustkit._resources import data_files, data_path
+from trustkit import loading
+from trustkit._resources import data_files
 from trustkit.errors import TrustkitError
+from trustkit.loading import FieldError, line_for
 
-MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_FILE_BYTES = loading.MAX_YAML_BYTES
 """Largest scenario file accepted (4 MiB). A 10,000-node generated scenario fits well inside."""
 
 DIMENSIONS: tuple[str, ...] = ("competence", "honesty", "caring", "autonomy")
@@ -351,27 +351,55 @@ class Scenario(_Model):
 
     @model_validator(mode="after")
     def _ids_unique(self) -> Scenario:
+        """Ids are unique; a duplicate is reported at its own line (:class:`FieldError`)."""
         seen: dict[str, str] = {}
-        for kind, items in (("node", self.nodes), ("ending", self.endings)):
-            for item in items:
-                if item.id in seen:
-                    raise ValueError(f"duplicate id '{item.id}' ({seen[item.id]} and {kind})")
-                seen[item.id] = kind
-        for kind, items in (
-            ("fact", self.facts),
-            ("opportunity", self.opportunities),
-            ("decision", self.decisions),
-            ("learning objective", self.learning_objectives),
+        for field, kind, items in (
+            ("nodes", "node", self.nodes),
+            ("endings", "ending", self.endings),
         ):
-            ids = [i.id for i in items]
-            dupes = sorted({i for i in ids if ids.count(i) > 1})
-            if dupes:
-                raise ValueError(f"duplicate {kind} id '{dupes[0]}'")
-        for node in self.nodes:
-            ids = [o.id for o in node.options]
-            dupes = sorted({i for i in ids if ids.count(i) > 1})
-            if dupes:
-                raise ValueError(f"duplicate option id '{dupes[0]}' in node '{node.id}'")
+            for i, item in enumerate(items):
+                if item.id in seen:
+                    raise FieldError(
+                        f"duplicate id '{item.id}' ({seen[item.id]} and {kind})", field, i, "id"
+                    )
+                seen[item.id] = kind
+        for field, kind, items in (
+            ("facts", "fact", self.facts),
+            ("opportunities", "opportunity", self.opportunities),
+            ("decisions", "decision", self.decisions),
+            ("learning_objectives", "learning objective", self.learning_objectives),
+        ):
+            ids: set[str] = set()
+            for i, item in enumerate(items):
+                if item.id in ids:
+                    raise FieldError(f"duplicate {kind} id '{item.id}'", field, i, "id")
+                ids.add(item.id)
+        for ni, node in enumerate(self.nodes):
+            ids = set()
+            for oi, opt in enumerate(node.options):
+                if opt.id in ids:
+                    raise FieldError(
+                        f"duplicate option id '{opt.id}' in node '{node.id}'",
+                        "nodes",
+                        ni,
+                        "options",
+                        oi,
+                        "id",
+                    )
+                ids.add(opt.id)
+        for di, dec in enumerate(self.decisions):
+            ids = set()
+            for oi, opt in enumerate(dec.options):
+                if opt.id in ids:
+                    raise FieldError(
+                        f"duplicate option id '{opt.id}' in decision '{dec.id}'",
+                        "decisions",
+                        di,
+                        "options",
+                        oi,
+                        "id",
+                    )
+                ids.add(opt.id)
         return self
 
     # -- convenient lookups (computed, not stored) -------------------------------------------
@@ -457,7 +485,7 @@ class Scenario(_Model):
 
 
 # ---------------------------------------------------------------------------------------------
-# Loading with line numbers
+# Loading with line numbers (the readers themselves live in trustkit.loading)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -473,161 +501,32 @@ class Located:
         return line_for(self.lines, path)
 
 
-def line_for(lines: dict[tuple[Any, ...], int], path: tuple[Any, ...]) -> int:
-    """The line of key path ``path`` (or of its nearest parent that has one) in a YAML file."""
-    for cut in range(len(path), -1, -1):
-        line = lines.get(tuple(path[:cut]))
-        if line is not None:
-            return line
-    return 1
+def read_yaml(raw: bytes | str, source: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    """Parse YAML safely; return the data and a map from key path to line number.
 
-
-def _loader_class() -> type:
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _walk(node: yaml.Node, path: tuple[Any, ...], lines: dict, seen: set[int], source: str) -> None:
-    """Record the line of every path; refuse aliases (a node met twice) and duplicate keys."""
-    stack: list[tuple[yaml.Node, tuple[Any, ...], int]] = [(node, path, 1)]
-    while stack:
-        current, where, used_at = stack.pop()
-        if id(current) in seen:
-            raise TrustkitError(
-                f"{source}:{used_at}: YAML anchors and aliases are not "
-                "allowed in scenario files; write the content out in full."
-            )
-        seen.add(id(current))
-        lines[where] = current.start_mark.line + 1
-        children: list[tuple[yaml.Node, tuple[Any, ...], int]] = []
-        if isinstance(current, yaml.MappingNode):
-            keys: set[str] = set()
-            for key_node, value_node in current.value:
-                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-                if key == "<<":
-                    raise TrustkitError(
-                        f"{source}:{key_node.start_mark.line + 1}: YAML merge keys ('<<') are not "
-                        "allowed in scenario files."
-                    )
-                if key in keys:
-                    raise TrustkitError(
-                        f"{source}:{key_node.start_mark.line + 1}: the key '{key}' appears twice "
-                        "in the same mapping."
-                    )
-                keys.add(key)
-                children.append((value_node, (*where, key), key_node.start_mark.line + 1))
-        elif isinstance(current, yaml.SequenceNode):
-            for i, item in enumerate(current.value):
-                # an alias is written after its anchor: the later line is where it is used
-                used = max(item.start_mark.line, current.start_mark.line) + 1
-                children.append((item, (*where, i), used))
-        stack.extend(reversed(children))  # pop in document order
-
-
-def read_yaml(raw: bytes, source: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
-    """Parse YAML bytes safely; return the data and a map from key path to line number.
-
-    Raises :class:`TrustkitError` with ``source:line: message`` for every kind of bad input.
+    Raises :class:`TrustkitError` (``source``, ``line``) for every kind of bad input; see
+    :func:`trustkit.loading.read_yaml`.
     """
-    if len(raw) > MAX_FILE_BYTES:
-        raise TrustkitError(
-            f"{source}:1: the file is {len(raw) / 1048576:.1f} MiB; scenario files may be at most "
-            f"{MAX_FILE_BYTES // 1048576} MiB."
-        )
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise TrustkitError(
-            f"{source}:{line}: the file is not valid UTF-8 text (byte {exc.start}); "
-            "save it as UTF-8."
-        ) from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if not text.strip():
-        raise TrustkitError(f"{source}:1: the file is empty.")
-    loader = _loader_class()(text)
-    try:
-        root = loader.get_single_node()
-        if root is None:
-            raise TrustkitError(f"{source}:1: the file holds no YAML document.")
-        lines: dict[tuple[Any, ...], int] = {}
-        _walk(root, (), lines, set(), source)
-        data = loader.construct_document(root)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        problem = (exc.problem or exc.context or "invalid YAML").strip()
-        raise TrustkitError(f"{source}:{line}: this is not valid YAML ({problem}).") from None
-    except yaml.YAMLError as exc:
-        raise TrustkitError(f"{source}:1: this is not valid YAML ({exc}).") from None
-    except RecursionError:
-        raise TrustkitError(f"{source}:1: the YAML is nested too deeply.") from None
-    finally:
-        loader.dispose()
-    return data, lines
-
-
-def _describe(error: dict[str, Any]) -> str:
-    loc = ".".join(str(p) for p in error["loc"]) or "the document"
-    msg = error["msg"]
-    if error["type"] == "missing":
-        return f"'{loc}' is required but missing."
-    if error["type"] == "extra_forbidden":
-        return f"'{loc}' is not a field of the scenario format (check the spelling)."
-    return f"'{loc}': {msg[0].lower() + msg[1:]}."
-
-
-def validate(data: Any, lines: dict[tuple[Any, ...], int], source: str) -> Located:
-    """Validate parsed YAML as a :class:`Scenario`; raise the first error as ``FILE:LINE``."""
-    problems = list(iter_validation_problems(data, lines, source))
-    if problems:
-        raise TrustkitError(problems[0][1])
-    return Located(Scenario.model_validate(data), source, lines)
+    return loading.read_yaml(raw, source, MAX_FILE_BYTES)
 
 
 def iter_validation_problems(
     data: Any, lines: dict[tuple[Any, ...], int], source: str
 ) -> Iterator[tuple[int, str]]:
     """Yield ``(line, 'FILE:LINE: message')`` for each schema error, in file order."""
-    if not isinstance(data, dict):
-        yield 1, f"{source}:1: a scenario file must be a YAML mapping (key: value pairs)."
-        return
-    try:
-        Scenario.model_validate(data)
-    except ValidationError as exc:
-        found = []
-        for err in exc.errors(include_url=False):
-            loc = tuple(err["loc"])
-            line = line_for(lines, loc)
-            found.append((line, f"{source}:{line}: {_describe(err)}"))
-        yield from sorted(found)
+    for err in loading.problems(Scenario, data, source, lines, "scenario"):
+        yield err.line or 1, str(err)
+
+
+def validate(data: Any, lines: dict[tuple[Any, ...], int], source: str) -> Located:
+    """Validate parsed YAML as a :class:`Scenario`; raise the first error as ``FILE:LINE``."""
+    return Located(loading.validate(Scenario, data, source, lines, "scenario"), source, lines)
 
 
 def load_file(path: str | Path) -> Located:
-    """Load and validate one scenario file from disk."""
-    p = Path(path)
-    source = str(path)
-    try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise TrustkitError(
-                f"{source}:1: the file is {size / 1048576:.1f} MiB; scenario files may be at most "
-                f"{MAX_FILE_BYTES // 1048576} MiB."
-            )
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise TrustkitError(f"{source}: no such file.") from None
-    except IsADirectoryError:
-        raise TrustkitError(f"{source}: this is a folder, not a scenario file.") from None
-    except PermissionError:
-        raise TrustkitError(f"{source}: permission denied when reading the file.") from None
-    except OSError as exc:
-        raise TrustkitError(f"{source}: cannot read the file ({exc.strerror}).") from None
-    data, lines = read_yaml(raw, source)
-    return validate(data, lines, source)
-
-
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+    """Load and validate one scenario file from disk (schema only; lint checks the graph)."""
+    data, lines = loading.read_yaml_file(path, MAX_FILE_BYTES, "scenario file")
+    return validate(data, lines, str(path))
 
 
 def packaged_ids() -> list[str]:
@@ -642,23 +541,31 @@ def load_packaged(scenario_id: str) -> Located:
     """Load a packaged scenario by id (cached: packaged files do not change while running)."""
     if scenario_id in _CACHE:
         return _CACHE[scenario_id]
-    if not _ID_RE.match(scenario_id) or scenario_id not in packaged_ids():
+    if (
+        not isinstance(scenario_id, str)
+        or not loading.SLUG.match(scenario_id)
+        or (scenario_id not in packaged_ids())
+    ):
         known = ", ".join(packaged_ids())
         raise TrustkitError(f"there is no packaged scenario '{scenario_id}'; known: {known}.")
-    resource = data_path("scenarios", f"{scenario_id}.yaml")
-    source = f"trustkit/data/scenarios/{scenario_id}.yaml"
-    data, lines = read_yaml(resource.read_bytes(), source)
+    parts = ("scenarios", f"{scenario_id}.yaml")
+    source = loading.packaged_source(*parts)
+    data, lines = read_yaml(loading.read_packaged(*parts, max_bytes=MAX_FILE_BYTES), source)
     located = validate(data, lines, source)
     _CACHE[scenario_id] = located
     return located
 
 
 def load(ref: str | Path | Scenario) -> Scenario:
-    """A scenario from a packaged id, a path to a YAML file, or a Scenario (returned as is)."""
+    """A scenario from a packaged id, a path to a scenario file, or a Scenario (returned as is).
+
+    Which text is a path is decided by :func:`trustkit.loading.scenario_ref` (the rule
+    ``lint`` and ``play`` share).
+    """
     if isinstance(ref, Scenario):
         return ref
-    text = str(ref)
-    if isinstance(ref, Path) or text.endswith((".yaml", ".yml")) or "/" in text:
+    kind, text = loading.scenario_ref(ref)
+    if kind == "file":
         return load_file(text).scenario
     return load_packaged(text).scenario
 

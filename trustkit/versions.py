@@ -85,11 +85,12 @@ def _archived_class() -> type:
 
 @cache
 def _load(scenario_id: str, name: str, recorded: str = ""):  # -> Scenario
+    from trustkit import loading
     from trustkit.scenario import read_yaml, validate
 
-    source = f"trustkit/data/{'/'.join(ARCHIVE)}/{scenario_id}/{name}"
-    raw = data_path(*ARCHIVE, scenario_id, name).read_bytes()
-    data, lines = read_yaml(raw, source)
+    parts = (*ARCHIVE, scenario_id, name)
+    source = loading.packaged_source(*parts)
+    data, lines = read_yaml(loading.read_resource(data_path(*parts), source), source)
     sc = validate(data, lines, source).scenario
     if recorded and sc.content_hash() != recorded:  # the hash's definition changed since
         sc = _archived_class().model_validate(sc.model_dump())
@@ -163,10 +164,16 @@ def _shipped(scenario_id: str) -> bytes | None:
     import shutil
     import subprocess
 
+    from trustkit.loading import packaged_source, read_resource
+
+    parts = ("scenarios", f"{scenario_id}.yaml")
+
+    def installed() -> bytes:
+        return read_resource(data_path(*parts), packaged_source(*parts))
+
     repo = Path(__file__).resolve().parents[1]
-    installed = data_path("scenarios", f"{scenario_id}.yaml")
     if not (repo / ".git").exists() or shutil.which("git") is None:
-        return installed.read_bytes()
+        return installed()
     try:
         proc = subprocess.run(
             ["git", "-C", str(repo), "show", f"HEAD:trustkit/data/scenarios/{scenario_id}.yaml"],
@@ -174,7 +181,7 @@ def _shipped(scenario_id: str) -> bytes | None:
             timeout=30,
         )
     except (OSError, subprocess.SubprocessError):
-        return installed.read_bytes()
+        return installed()
     return proc.stdout if proc.returncode == 0 and proc.stdout else None
 
 
@@ -187,6 +194,7 @@ def archive_current(ids: list[str] | None = None, folder: Path | None = None) ->
     Archived files already there are also recorded under the current definition of the hash,
     if it changed. ``folder`` is the archive folder to write (default: the package's own).
     """
+    from trustkit import loading
     from trustkit.scenario import packaged_ids, read_yaml, validate
 
     target = folder or Path(str(data_path(*ARCHIVE)))
@@ -206,7 +214,11 @@ def archive_current(ids: list[str] | None = None, folder: Path | None = None) ->
 
     for sid in ids or packaged_ids():
         for entry in archived(sid) if folder is None else []:
-            keep(sid, data_path(*ARCHIVE, sid, entry.name).read_bytes(), entry.source)
+            keep(
+                sid,
+                loading.read_resource(data_path(*ARCHIVE, sid, entry.name), entry.source),
+                entry.source,
+            )
         raw = _shipped(sid)
         if raw is not None:  # None: a new scenario nobody has committed yet
             keep(sid, raw, f"trustkit/data/scenarios/{sid}.yaml")

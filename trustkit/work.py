@@ -122,12 +122,21 @@ def move_aside(path: Path) -> Path:
 
 def _problem(path: Path, kind: str) -> tuple[dict[str, Any] | None, str | None, str | None]:
     """Read and check a saved-work file: (data, saved_at, problem)."""
-    try:
+    from trustkit.loading import read_bytes
+
+    try:  # a regular file only: a pipe or a device in a submission is refused, never read
         if path.stat().st_size > MAX_WORK_FILE_BYTES:
             return None, None, "it is larger than any saved work should be"
-        raw = path.read_bytes()
+        raw = read_bytes(path, MAX_WORK_FILE_BYTES, "saved-work file")
     except OSError as exc:
         return None, None, f"it cannot be read ({exc.strerror})"
+    except TrustkitError as exc:
+        said = exc.message.rstrip(".")
+        return (
+            None,
+            None,
+            f"it {said[5:]}" if said.startswith("this ") else f"it cannot be read ({said})",
+        )
     try:
         doc = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

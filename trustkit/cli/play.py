@@ -27,8 +27,10 @@ def _parse_choices(raw: str) -> list[int | str]:
 def cmd_play(args: argparse.Namespace) -> int:
     from trustkit.debrief import debrief
     from trustkit.engine import Encounter
+    from trustkit.lint import checked
 
-    enc = Encounter(args.scenario, seed=args.seed, mode=args.mode)
+    # a file gets every `trustkit lint` check first: an error blocks, at its FILE:LINE
+    enc = Encounter(checked(args.scenario), seed=args.seed, mode=args.mode)
     if args.choices is not None:
         for i, choice in enumerate(_parse_choices(args.choices), start=1):
             if enc.finished:
@@ -151,12 +153,15 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from trustkit.debrief import debrief
     from trustkit.engine import ReplayError, replay
+    from trustkit.lint import checked
 
+    # only --scenario chooses a file; the transcript's own scenario id is never a path
+    scenario = checked(args.scenario) if args.scenario else None
     data = read_json_file(args.transcript)
     if isinstance(data, dict) and "transcript" in data and "format" not in data:
         data = data["transcript"]  # accept the output of `play --json` as well
     try:
-        enc = replay(data, args.scenario)
+        enc = replay(data, scenario)
     except ReplayError as exc:
         raise TrustkitError(f"{args.transcript}: not reproducible: {exc}") from None
     d = debrief(enc)

@@ -7,10 +7,7 @@ raises :class:`TrustkitError` as ``FILE:LINE: one clear sentence``.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import math
-from pathlib import Path
 from typing import Any
 
 from trustkit.cli._common import print_json
@@ -112,54 +109,9 @@ def add_parsers(sub: Any) -> None:
 # ---------------------------------------------------------------------------------------------
 def _read_csv(path_text: str, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     """Rows of a CSV file as ``(line number, {column: text})``; every problem is one line."""
-    path = Path(path_text)
-    try:
-        if path.is_dir():
-            raise TrustkitError(f"{path}: this is a folder, not a file.")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise TrustkitError(f"{path}: no such file.") from None
-    except OSError as exc:
-        raise TrustkitError(f"{path}: cannot read the file ({exc.strerror}).") from None
-    if len(raw) > MAX_CSV_BYTES:
-        raise TrustkitError(f"{path}:1: the file is larger than {MAX_CSV_BYTES // 1048576} MiB.")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise TrustkitError(f"{path}:{line}: the file is not valid UTF-8 text.") from None
-    if not text.strip():
-        raise TrustkitError(f"{path}:1: the file is empty.")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except csv.Error as exc:
-        raise TrustkitError(f"{path}:1: this is not valid CSV ({exc}).") from None
-    names = [h.strip().lower() for h in header]
-    missing = [c for c in columns if c not in names]
-    if missing:
-        raise TrustkitError(
-            f"{path}:1: the header lacks the column(s) {', '.join(missing)}; "
-            f"it needs {','.join(columns)}."
-        )
-    where = {c: names.index(c) for c in columns}
-    rows: list[tuple[int, dict[str, str]]] = []
-    try:
-        for record in reader:
-            line = reader.line_num
-            if not record or all(not cell.strip() for cell in record):
-                continue
-            if len(record) < len(names):
-                raise TrustkitError(
-                    f"{path}:{line}: this row has {len(record)} cell(s); the header has "
-                    f"{len(names)}."
-                )
-            rows.append((line, {c: record[i].strip() for c, i in where.items()}))
-    except csv.Error as exc:
-        raise TrustkitError(f"{path}:{reader.line_num}: this is not valid CSV ({exc}).") from None
-    if not rows:
-        raise TrustkitError(f"{path}:2: the file has a header but no data rows.")
-    return rows
+    from trustkit import loading
+
+    return loading.read_csv_rows(path_text, columns, MAX_CSV_BYTES)
 
 
 def _number(text: str, where: str, what: str) -> float:

@@ -63,12 +63,12 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
-    from trustkit.scenario import load
+    from trustkit.lint import checked
 
     out = Path(args.output)
     if out.suffix.lower() not in {".png", ".svg"}:
         raise TrustkitError(f"{args.output}: the picture must end in .png or .svg.")
-    sc = load(args.scenario)
+    sc = checked(args.scenario)  # the checks of `trustkit lint`; an error blocks
     from trustkit import plots
 
     fig = plots.scenario_graph(sc)
@@ -104,7 +104,12 @@ def add_parsers(sub: Any) -> None:
         description="Check scenario files. Without PATH, checks the packaged scenarios. "
         "Exits 1 if any file has an error (warnings alone exit 0).",
     )
-    p.add_argument("paths", nargs="*", metavar="PATH", help="scenario YAML files")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="scenario files (.yaml, .yml or .json, any case) or packaged scenario ids",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("-v", "--verbose", action="store_true", help="also print readability grades")
     p.set_defaults(func=cmd_lint)

@@ -237,12 +237,18 @@ def course_layout(root: str | Path) -> CourseLayout:
     return CourseLayout(root, **names)
 
 
+MAX_NOTEBOOK_BYTES = 256 * 1024 * 1024
+"""Largest autograded notebook read back (outputs with pictures included)."""
+
+
 def _read_nb(path: Path) -> Any:
     """The autograded notebook as plain JSON (nbformat's validation costs more than all the
     recomputation; nbgrader has just written and validated this file)."""
-    try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    from trustkit.loading import read_text
+
+    try:  # a regular file only (never a pipe or a device a submission put there)
+        nb = json.loads(read_text(path, MAX_NOTEBOOK_BYTES, "notebook"))
+    except (TrustkitError, ValueError, RecursionError):
         return None
     ok = isinstance(nb, dict) and isinstance(nb.get("cells"), list)
     return nb if ok and all(isinstance(c, dict) for c in nb["cells"]) else None

@@ -26,7 +26,6 @@ from typing import Any
 import ipywidgets as w
 
 from trustkit import work
-from trustkit._resources import items_by_id
 from trustkit.errors import TrustkitError
 from trustkit.widgets._common import CourseWidget, button, esc, row
 
@@ -52,7 +51,9 @@ APPROVED = "✔ <b>That does it.</b>"
 @cache
 def lesson_prompts(lesson: str) -> dict[str, dict[str, Any]]:
     """The practice prompts of a lesson, from ``trustkit/data/practice/<lesson>.yaml``."""
-    return items_by_id("practice", lesson, {"id", "patient", "aim", "tip", "example"}, "prompt")
+    from trustkit.content import lesson_prompts as load_prompts
+
+    return load_prompts(lesson)
 
 
 def label(code: str, subtype: str | None = None) -> str:

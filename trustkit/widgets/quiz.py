@@ -17,7 +17,6 @@ from typing import Any
 import ipywidgets as w
 
 from trustkit import work
-from trustkit._resources import items_by_id
 from trustkit.errors import TrustkitError
 from trustkit.widgets._common import CourseWidget, esc
 
@@ -25,9 +24,9 @@ from trustkit.widgets._common import CourseWidget, esc
 @cache
 def lesson_checks(lesson: str) -> dict[str, dict[str, Any]]:
     """The knowledge checks of a lesson, from ``trustkit/data/checks/<lesson>.yaml``."""
-    return items_by_id(
-        "checks", lesson, {"id", "question", "options", "answer", "explanation"}, "question"
-    )
+    from trustkit.content import lesson_checks as load_checks
+
+    return load_checks(lesson)
 
 
 class KnowledgeCheck(CourseWidget):
