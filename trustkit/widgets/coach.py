@@ -226,9 +226,12 @@ class ReplyCoach(CourseWidget):
         self.attempts.append(said)
         if self.key:
             try:
-                work.save_answer(self.key, self.qid, self.attempts[-20:])
+                saved = work.record_answer(self.key, self.qid, self.attempts[-20:])
             except TrustkitError as exc:
                 self.feedback.value += f"<p>{html.escape(str(exc))}</p>"
+            else:
+                if saved.message:  # an unreadable answers file was moved aside first
+                    self.feedback.value += f"<p>{html.escape(saved.message)}</p>"
         self.refresh_snapshot()
         return met
 

@@ -128,9 +128,12 @@ class KnowledgeCheck(CourseWidget):
         ok = self._show_feedback(chosen)
         if self.key:
             try:
-                work.save_answer(self.key, self.qid, sorted(chosen))
+                saved = work.record_answer(self.key, self.qid, sorted(chosen))
             except Exception as exc:  # saving must never break the lesson
                 self._feedback.value += f"<p>(Your answer could not be saved: {esc(exc)})</p>"
+            else:
+                if saved.message:  # an unreadable answers file was moved aside first
+                    self._feedback.value += f"<p>{esc(saved.message)}</p>"
         self.refresh_snapshot()
         return ok
 

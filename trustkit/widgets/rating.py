@@ -374,7 +374,8 @@ class RatingPanel(CourseWidget):
         mine = self.ratings.get(item.id, {})
         self._quiet = True
         try:
-            self.quality.value = mine.get("quality")
+            quality = mine.get("quality")
+            self.quality.value = quality if quality in QUALITY else None
             level = mine.get("empathy_level")
             self.empathy.value = level if level in self._levels else None
         finally:

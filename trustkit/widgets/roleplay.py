@@ -645,13 +645,16 @@ class RolePlay(CourseWidget):
             self.message.value = problem(self.saved.message)
         if data is None:
             return
+        # the payload's types were checked by work.load; the transcript is checked by replaying
         transcript = data.get("transcript") or {}
         try:
             restored = replay(transcript, self.encounter.scenario)
-        except (ReplayError, TrustkitError) as exc:
+        except Exception as exc:  # ReplayError, or anything odd in a hand-edited file: never raise
+            known = isinstance(exc, ReplayError | TrustkitError)
+            reason = str(exc) if known else f"{type(exc).__name__}: {exc}"
             kept = self.saved.move_aside()
             self.message.value = problem(
-                f"Your saved role-play could not be restored ({exc}); the scenario may have "
+                f"Your saved role-play could not be restored ({reason}); the scenario may have "
                 f"changed since. It was kept as {kept}; you can start afresh."
             )
             return
@@ -666,8 +669,8 @@ class RolePlay(CourseWidget):
         self.encounter = restored
         attempt = data.get("attempt")
         self.attempt = attempt if isinstance(attempt, int) and attempt > 0 else 1
-        self.hints_used = int(data.get("hints_used") or 0)
-        self.thoughts_shown = int(data.get("thoughts_shown") or 0)
+        self.hints_used = data["hints_used"]
+        self.thoughts_shown = data["thoughts_shown"]
         rating = data.get("self_rating")
         self.self_rating = rating if isinstance(rating, dict) else None
         self._recorded = bool(data.get("completed")) and restored.finished
