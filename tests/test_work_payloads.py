@@ -1,10 +1,13 @@
 """Saved work as typed payloads: migrated, validated, moved aside when wrong; widgets never raise
-on restore and never stop saving silently."""
+on restore and never stop saving silently; a KnowledgeCheck's key is the same in every process."""
 
 from __future__ import annotations
 
 import html
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +16,7 @@ import pytest
 from trustkit import work
 from trustkit.errors import TrustkitError
 
-from .conftest import MINI
+from .conftest import MINI, ROOT
 
 
 def _folder() -> Path:
@@ -275,3 +278,37 @@ def test_knowledge_check_and_coach_keep_saving_past_a_malformed_file() -> None:
     assert "could not be read" in _shown(coach.feedback.value)
     saved = work.load(coach.key, "answers").data["answers"]
     assert saved == {coach.qid: ["What brings you in today?"]}
+
+
+# ---------------------------------------------------------------------------------------------
+# KnowledgeCheck without qid: the same key in every process
+# ---------------------------------------------------------------------------------------------
+_CHECK = (
+    "import sys; sys.path.insert(0, {root!r})\n"
+    "from trustkit.widgets.quiz import KnowledgeCheck\n"
+    "kc = KnowledgeCheck('Which is an open question?', ['Do you smoke?', 'How is it?'], 1, "
+    "'Open.', key='checks-p')\n"
+    "if sys.argv[1] == 'answer':\n"
+    "    kc.select(1); kc.check()\n"
+    "print(kc.qid, sorted(kc.selected))\n"
+)
+
+
+def test_a_knowledge_check_without_qid_restores_in_another_process(tmp_path: Path) -> None:
+    script = tmp_path / "check.py"
+    script.write_text(_CHECK.format(root=str(ROOT)), encoding="utf-8")
+    outs = []
+    for seed, action in (("1", "answer"), ("2", "restore")):
+        env = {**os.environ, "PYTHONHASHSEED": seed}  # hash() of a str differs between these
+        proc = subprocess.run(
+            [sys.executable, str(script), action],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=True,
+        )
+        outs.append(proc.stdout.split())
+    (qid1, *chosen1), (qid2, *chosen2) = outs
+    assert qid1 == qid2 and qid1.startswith("q")
+    assert chosen1 == chosen2 == ["[1]"]

@@ -9,6 +9,7 @@ choice is saved only when it is checked.
 
 from __future__ import annotations
 
+import hashlib
 import html
 from collections.abc import Sequence
 from functools import cache
@@ -20,6 +21,13 @@ from trustkit import work
 from trustkit._resources import items_by_id
 from trustkit.errors import TrustkitError
 from trustkit.widgets._common import CourseWidget, esc
+
+
+def stable_qid(question: str) -> str:
+    """The key a check without ``qid`` is saved under: the same in every process (a digest of
+    the question's text; Python's ``hash()`` of a string changes from one run to the next)."""
+    digest = hashlib.sha256(" ".join(question.split()).encode("utf-8")).hexdigest()
+    return f"q{digest[:12]}"
 
 
 @cache
@@ -50,7 +58,7 @@ class KnowledgeCheck(CourseWidget):
         self.explanation = explanation
         self.option_feedback = list(feedback) if feedback else [""] * len(self.options)
         self.key = key
-        self.qid = qid or f"q{abs(hash(question)) % 10**8}"
+        self.qid = qid or stable_qid(question)
         self.question = question
         self.checked: bool | None = None  # None: not checked yet; else whether it was right
         self._question = w.HTML(f"<b>{html.escape(question)}</b>")
