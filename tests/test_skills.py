@@ -125,7 +125,10 @@ def test_every_skill_in_the_course_data_is_in_the_vocabulary() -> None:
 
     used: dict[str, set[str]] = {}
     for sid in packaged_ids():
-        for node in load(sid).nodes:
+        sc = load(sid)
+        for objective in sc.learning_objectives:
+            used.setdefault(f"scenario {sid}", set()).update(objective.skills)
+        for node in sc.nodes:
             for opt in node.options:
                 used.setdefault(f"scenario {sid}", set()).update(opt.skills)
     for item in [*load_bank(), *graded_replies()]:
