@@ -30,22 +30,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-CODES: tuple[str, ...] = (
-    "open_question",
-    "closed_question",
-    "reflection",
-    "empathy",
-    "agenda",
-    "ask_permission",
-    "teach_back",
-    "offer_choice",
-    "elicit_preferences",
-    "jargon",
-    "premature_reassurance",
-    "judgmental",
-)
-"""The fixed, benchmarked code set."""
-
 NURSE_SUBTYPES: tuple[str, ...] = (
     "naming",
     "understanding",
@@ -55,33 +39,52 @@ NURSE_SUBTYPES: tuple[str, ...] = (
 )
 """Subtypes of ``empathy`` (NURSE: Naming, Understanding, Respecting, Supporting, Exploring)."""
 
-EXTRA_CODES: tuple[str, ...] = (
-    "summary",
-    "transparency",
-    "apology",
-    "safety_netting",
-    "sdm_team_talk",
-    "confidentiality",
-    "dismissive",
-    "greeting",
-    "closing",
-    "explain",
-    "disrespect",
-)
-"""Lightweight extra codes: used for matching authored options, not in the benchmark."""
+# CODES, EXTRA_CODES and NEGATIVE come from the skill vocabulary (trustkit/data/skills.yaml),
+# read on first use so that importing the analyzer stays cheap (see __getattr__ below):
+#   CODES        the fixed, benchmarked code set (skills with ``analyzer: benchmarked``);
+#   EXTRA_CODES  lightweight extra codes, used for matching authored options, not in the
+#                benchmark (``analyzer: extra``);
+#   NEGATIVE     codes that harm trust; they weigh more in :func:`match_score`.
 
-NEGATIVE: frozenset[str] = frozenset(
-    {"jargon", "premature_reassurance", "judgmental", "dismissive", "disrespect"}
-)
-"""Codes that harm trust; they weigh more in :func:`match_score`."""
+
+@dataclass(frozen=True)
+class _Vocabulary:
+    codes: tuple[str, ...]
+    extra: tuple[str, ...]
+    negative: frozenset[str]
+    order: dict[str, int]  # every code the analyzer knows -> its place in the vocabulary
+    jobs: frozenset[str]  # codes whose question is coded by its job, not by its form
+    aliases: dict[str, str]  # authored skill -> the analyzer code it is read as
+    phrase: dict[str, str]  # how a match on the code is explained
+
+
+@cache
+def _vocabulary() -> _Vocabulary:
+    from trustkit import skills
+
+    analysed = [s for s in skills.skills() if s.analyzer]
+    return _Vocabulary(
+        codes=skills.analyzer_codes("benchmarked"),
+        extra=skills.analyzer_codes("extra"),
+        negative=frozenset(s.code for s in analysed if s.harmful),
+        order={s.code: i for i, s in enumerate(analysed)},
+        jobs=frozenset(s.code for s in analysed if s.question_job),
+        aliases={s.code: s.read_as for s in skills.skills() if s.read_as},
+        phrase={s.code: s.phrase or s.label for s in analysed},
+    )
+
+
+_PUBLIC = {"CODES": "codes", "EXTRA_CODES": "extra", "NEGATIVE": "negative"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _PUBLIC:
+        return getattr(_vocabulary(), _PUBLIC[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 MAX_CHARS = 2000
 """Only the first MAX_CHARS characters are analysed (a 1 MB paste returns at once)."""
-
-# Codes whose question is coded by its job, not by its form (see the module docstring).
-_FUNCTION_CODES = frozenset(
-    {"agenda", "ask_permission", "teach_back", "offer_choice", "elicit_preferences"}
-)
 
 
 @dataclass(frozen=True)
@@ -1501,7 +1504,8 @@ def analyze(text: str) -> Analysis:
                 start = sentences[i].start + m.start()
                 found.append((start, sentences[i].start + m.end(), "empathy", "exploring"))
 
-    functional = sentences_with(lambda code, sub: code in _FUNCTION_CODES or sub == "exploring")
+    jobs = _vocabulary().jobs
+    functional = sentences_with(lambda code, sub: code in jobs or sub == "exploring")
     # A statement that frames a job ("I want to check I've been clear.", "Let's make a list.")
     # hands that job to the question right after it ("What are the warning signs...?").
     framing = sentences_with(lambda code, sub: code in ("agenda", "teach_back"))
@@ -1554,40 +1558,12 @@ def analyze(text: str) -> Analysis:
 # =============================================================================================
 # Matching a typed reply to authored options
 # =============================================================================================
-_PHRASE = {
-    "open_question": "ask an open question",
-    "closed_question": "ask a closed question",
-    "reflection": "reflect back what the patient said",
-    "empathy": "respond to the patient's feelings",
-    "agenda": "ask for all of the patient's concerns",
-    "ask_permission": "ask permission first",
-    "teach_back": "check understanding with teach-back",
-    "offer_choice": "offer a choice between options",
-    "elicit_preferences": "ask what matters to the patient",
-    "jargon": "uses unexplained medical jargon",
-    "premature_reassurance": "reassures before anything is known",
-    "judgmental": "sounds judgmental",
-    "summary": "summarise",
-    "transparency": "are open about uncertainty or error",
-    "apology": "apologise",
-    "safety_netting": "safety-net",
-    "sdm_team_talk": "say the decision is a shared one",
-    "confidentiality": "talk about confidentiality",
-    "dismissive": "brushes off the patient's concern",
-    "greeting": "greet the patient",
-    "closing": "close the visit",
-    "explain": "explain in plain words",
-    "disrespect": "is insulting or contemptuous",
-}
-_KNOWN = frozenset(CODES) | frozenset(EXTRA_CODES)
-# Option skills that the analyzer reads as one of its own codes.
-_ALIASES = {"sdm_option_talk": "offer_choice", "sdm_decision_talk": "elicit_preferences"}
 _WEIGHT_NEGATIVE = 3.0
 _WEIGHT_POSITIVE = 1.0
 
 
 def _weight(code: str) -> float:
-    return _WEIGHT_NEGATIVE if code in NEGATIVE else _WEIGHT_POSITIVE
+    return _WEIGHT_NEGATIVE if code in _vocabulary().negative else _WEIGHT_POSITIVE
 
 
 def match_score(analysis: Analysis, option_skills: Iterable[str]) -> tuple[float, list[str]]:
@@ -1600,11 +1576,13 @@ def match_score(analysis: Analysis, option_skills: Iterable[str]) -> tuple[float
     ``empathy:<subtype>`` skills count as ``empathy``. When neither side has a known code the
     score is 0.0 ("nothing to compare").
     """
-    reply = {c.code for c in analysis.codes if c.code in _KNOWN}
+    v = _vocabulary()
+    known, aliases, negative, phrase = v.order, v.aliases, v.negative, v.phrase
+    reply = {c.code for c in analysis.codes if c.code in known}
     skills = set()
     for raw in option_skills:
-        s = _ALIASES.get(str(raw), str(raw)).split(":")[0]
-        if s in _KNOWN:
+        s = aliases.get(str(raw), str(raw)).split(":")[0]
+        if s in known:
             skills.add(s)
     union = reply | skills
     if not union:
@@ -1616,22 +1594,22 @@ def match_score(analysis: Analysis, option_skills: Iterable[str]) -> tuple[float
         evidence.setdefault(c.code, c.evidence)
     reasons: list[str] = []
     for c in sorted(both, key=_order):
-        if c in NEGATIVE:
-            reasons.append(f"both: the reply {_PHRASE[c]} (evidence: '{evidence[c]}')")
+        if c in negative:
+            reasons.append(f"both: the reply {phrase[c]} (evidence: '{evidence[c]}')")
         else:
-            reasons.append(f"both {_PHRASE[c]}")
+            reasons.append(f"both {phrase[c]}")
     for c in sorted(reply - skills, key=_order):
-        if c in NEGATIVE:
-            reasons.append(f"your reply {_PHRASE[c]} (evidence: '{evidence[c]}')")
+        if c in negative:
+            reasons.append(f"your reply {phrase[c]} (evidence: '{evidence[c]}')")
     for c in sorted(skills - reply, key=_order):
-        if c not in NEGATIVE:
-            reasons.append(f"this option would also {_PHRASE[c]}; your reply does not")
+        if c not in negative:
+            reasons.append(f"this option would also {phrase[c]}; your reply does not")
     return round(score, 4), reasons
 
 
 def _order(code: str) -> int:
-    order = (*CODES, *EXTRA_CODES)
-    return order.index(code) if code in order else len(order)
+    order = _vocabulary().order
+    return order.get(code, len(order))
 
 
 def format_analysis(analysis: Analysis) -> str:
@@ -1656,6 +1634,7 @@ def evaluate(items: Iterable[dict[str, object]]) -> dict[str, object]:
     utterances where empathy is a true positive. A code with no support and no prediction is left
     out of the macro average; ``errors`` lists every utterance with a wrong code set.
     """
+    CODES = _vocabulary().codes  # noqa: N806
     tp = dict.fromkeys(CODES, 0)
     fp = dict.fromkeys(CODES, 0)
     fn = dict.fromkeys(CODES, 0)

@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from trustkit import skills as vocabulary
 from trustkit.engine import Encounter, overall
 from trustkit.outcomes import ADHERENCE_LABEL, CITATIONS, estimate_adherence
-from trustkit.scenario import NEGATIVE_SKILLS, NEUTRAL_SKILLS, SKILLS
 
 ADHERENCE_CITATIONS = (
     CITATIONS["nguyen2009"],
@@ -230,15 +230,20 @@ def debrief(encounter: Encounter) -> Debrief:
     for turn in encounter.turns:
         on_offer = {s for opt in sc.node(turn.node).options for s in opt.skills}
         if turn.kind != "option":  # a typed reply no option matched still shows its skills
-            on_offer |= set(turn.skills) & set(SKILLS)
+            on_offer |= {s for s in turn.skills if vocabulary.known(s)}
         for s in on_offer:
             offered[s] = offered.get(s, 0) + 1
         for s in set(turn.skills):
             shown[s] = shown.get(s, 0) + 1
-    order = [s for s in SKILLS if s in offered]
+    order = [s for s in vocabulary.codes() if s in offered]
     skills = [
         SkillScore(
-            s, SKILLS[s], s in NEGATIVE_SKILLS, offered[s], shown.get(s, 0), s in NEUTRAL_SKILLS
+            s,
+            vocabulary.description(s),
+            vocabulary.is_harmful(s),
+            offered[s],
+            shown.get(s, 0),
+            vocabulary.is_neutral(s),
         )
         for s in order
     ]

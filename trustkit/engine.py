@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from trustkit import skills as vocabulary
 from trustkit.errors import TrustkitError
 from trustkit.loading import scenario_id
 from trustkit.scenario import (
@@ -184,6 +185,10 @@ class Turn:
         }
 
 
+HINT_ALL_RISKY = "Every reply here has a risk: choose the one least likely to hurt trust."
+"""The hint where even the most trust-building reply has no helpful skill."""
+
+
 def suggested_skill(options: Iterable[Option]) -> str | None:
     """The skill a hint should point to: the most trust-building option's first helpful skill.
 
@@ -197,6 +202,19 @@ def suggested_skill(options: Iterable[Option]) -> str | None:
     if not good:
         return None
     return next((s for s in good if s not in NEUTRAL_SKILLS), good[0])
+
+
+def hint_text(options: Iterable[Option]) -> str | None:
+    """The hint for these options: a nudge towards :func:`suggested_skill`, from the skill
+    vocabulary (``trustkit/data/skills.yaml``), that never names an option. ``None`` when
+    there are no options (the visit is over)."""
+    options = list(options)
+    if not options:
+        return None
+    skill = suggested_skill(options)
+    if skill is None:
+        return HINT_ALL_RISKY
+    return vocabulary.hint(skill) or f"Think about this skill: {vocabulary.label(skill)}."
 
 
 def overall(trust: dict[str, float]) -> float:
@@ -308,6 +326,7 @@ class Encounter:
         self._records: list[_Record] = []
         self.undone: list[dict[str, Any]] = []
         self.turns: list[Turn] = []
+        self._hint_pending = False
         self._state = self._initial_state()
 
     # -- state ------------------------------------------------------------------------------
@@ -512,10 +531,12 @@ class Encounter:
                     f"your words do not fit option '{option.id}' here; say them with say(), "
                     "or choose the option without words."
                 )
+        hint_used = hint_used or self.hint_pending
         record = _Record(self._state.node, option.id, text, self._clock(), hint_used, thought_shown)
         turn = self._apply(option, text)
         self._records.append(record)
         self.turns.append(turn)
+        self._hint_pending = False
         return turn
 
     def _step_synthetic(
@@ -524,11 +545,30 @@ class Encounter:
         if self.finished:
             raise TrustkitError("the encounter has ended; restart or undo to go on.")
         option_id = {"disrespect": DISRESPECT, "aside": ASIDE, "puzzled": PUZZLED}[kind]
+        hint_used = hint_used or self.hint_pending
         record = _Record(self._state.node, option_id, text, self._clock(), hint_used, thought_shown)
         turn = self._apply_synthetic(kind, text, evidence)
         self._records.append(record)
         self.turns.append(turn)
+        self._hint_pending = False
         return turn
+
+    # -- hints --------------------------------------------------------------------------------
+    def hint(self) -> str | None:
+        """A nudge towards the communication skill that would build the most trust now, without
+        naming an option (:func:`hint_text`). Practice mode only. Its use is recorded: the next
+        reply's turn is saved with ``hint_used``. ``None`` once the encounter has ended."""
+        if self.mode != "practice":
+            raise TrustkitError("There are no hints in an assessment.")
+        text = hint_text(self.options)
+        if text is not None:
+            self._hint_pending = True
+        return text
+
+    @property
+    def hint_pending(self) -> bool:
+        """Whether a hint was given that the next reply has not yet been recorded with."""
+        return bool(getattr(self, "_hint_pending", False))
 
     def _change_trust(
         self, key: str, effects: Effects, remembered: str | None = None
@@ -911,6 +951,7 @@ class Encounter:
 
     def restart(self) -> None:
         self.undone = []
+        self._hint_pending = False
         self._rebuild([])
 
     def _rebuild(self, records: list[_Record]) -> None:

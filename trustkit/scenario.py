@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from trustkit import loading
+from trustkit import skills as _skills
 from trustkit._resources import data_files
 from trustkit.errors import TrustkitError
 from trustkit.loading import FieldError, line_for
@@ -35,59 +36,17 @@ MAX_FILE_BYTES = loading.MAX_YAML_BYTES
 DIMENSIONS: tuple[str, ...] = ("competence", "honesty", "caring", "autonomy")
 """Trust dimensions (Hall et al. 2001). ``autonomy`` stands for respect for the patient's autonomy."""
 
-SKILLS: dict[str, str] = {
-    # codes the free-text analyzer also recognises
-    "open_question": "Asks an open question that lets the patient tell their story",
-    "closed_question": "Asks a closed question to pin down a detail",
-    "reflection": "Reflects back what the patient said or seems to feel",
-    "empathy": "Names, understands, respects, supports or explores the patient's emotion (NURSE)",
-    "agenda": "Asks for all of the patient's concerns before going into any",
-    "ask_permission": "Asks permission before giving information or advice",
-    "teach_back": "Asks the patient to explain back in their own words",
-    "offer_choice": "Lays out options rather than a single plan",
-    "elicit_preferences": "Asks what matters to the patient about the options",
-    "jargon": "Uses an unexplained medical term",
-    "premature_reassurance": "Reassures before anything is known",
-    "judgmental": "Blames, moralises or labels the patient",
-    # further skills authored options may carry
-    "let_finish": "Lets the patient finish without interrupting",
-    "interrupt": "Interrupts the patient",
-    "summary": "Summarises what has been said and checks it",
-    "explain": "Explains clearly, in plain words, in small chunks",
-    "transparency": "Is open about uncertainty, delay or error",
-    "screen_focus": "Attends to the screen or record instead of the person",
-    "dismissive": "Brushes off the patient's concern",
-    "confidentiality": "Explains what stays confidential and its limits",
-    "sdm_team_talk": "Says a decision is to be made together (three-talk: team talk)",
-    "sdm_option_talk": "Compares the options with their pros and cons (option talk)",
-    "sdm_decision_talk": "Helps the patient decide in line with what matters to them (decision talk)",
-    "spikes": "Follows a step of the SPIKES protocol for difficult news",
-    "apology": "Apologises sincerely and takes responsibility",
-    "safety_netting": "Says what to look out for and when to come back",
-    "greeting": "Greets and introduces themself",
-    "closing": "Closes the visit: summary, next steps, questions",
-    # recognised in typed replies at every node, never authored as a good option
-    "disrespect": "Insults, mocks, swears at or shows contempt for the patient",
-}
-"""The skill vocabulary. Scenario options may only use these codes (``trustkit lint`` checks)."""
+SKILLS: dict[str, str] = {s.code: s.description for s in _skills.skills()}
+"""The skill vocabulary (code -> description), from ``trustkit/data/skills.yaml`` via
+:mod:`trustkit.skills`. Scenario options may only use these codes (``trustkit lint`` checks)."""
 
-NEGATIVE_SKILLS: frozenset[str] = frozenset(
-    {
-        "jargon",
-        "premature_reassurance",
-        "judgmental",
-        "interrupt",
-        "screen_focus",
-        "dismissive",
-        "disrespect",
-    }
-)
+NEGATIVE_SKILLS: frozenset[str] = _skills.with_effect("harmful")
 """Skills that harm trust; the debrief counts them against the learner."""
 
-NEUTRAL_SKILLS: frozenset[str] = frozenset({"closed_question"})
+NEUTRAL_SKILLS: frozenset[str] = _skills.with_effect("neutral")
 """Skills that are neither good nor bad in themselves; the debrief counts them, scores nothing."""
 
-EMPATHIC_SKILLS: frozenset[str] = frozenset({"empathy", "reflection"})
+EMPATHIC_SKILLS: frozenset[str] = frozenset(s.code for s in _skills.skills() if s.empathic)
 """Skills that can answer an empathic opportunity. They answer one only when the option is
 authored for that cue (``meets``); showing the skill alone never meets a cue."""
 

@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from trustkit import skills as vocabulary
+
 _WORD = re.compile(r"[a-z][a-z'-]*")
 
 # Function words, and words that carry the *form* of a listening reply but no topic.
@@ -109,16 +111,12 @@ def topic_words(text: str) -> frozenset[str]:
     return content_words(text)
 
 
-LISTENING_SKILLS = frozenset(
-    {"open_question", "reflection", "empathy", "summary", "let_finish", "agenda", "greeting"}
-)
-"""Options with these skills answer what the patient just said, so a reply made of the
-patient's own words (or of no content words at all: "Go on...") is on their topic."""
-
-
 def listening_skill(skills: Iterable[str]) -> bool:
-    """Whether an option's skills make it a listening reply (see :data:`LISTENING_SKILLS`)."""
-    return any(s.split(":")[0] in LISTENING_SKILLS for s in skills)
+    """Whether an option's skills make it a listening reply: a skill marked ``listening`` in the
+    vocabulary (``trustkit/data/skills.yaml``) answers what the patient just said, so a reply
+    made of the patient's own words (or of no content words at all: "Go on...") is on their
+    topic."""
+    return any(vocabulary.is_listening(s) for s in skills)
 
 
 def scenario_words(scenario) -> frozenset[str]:  # scenario: trustkit.scenario.Scenario

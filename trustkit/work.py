@@ -4,6 +4,10 @@ Rules (the learner's work is never lost or silently overwritten):
 
 - every file is written atomically (a temporary file in the same folder, fsync, rename);
 - every file carries ``schema_version`` and ``kind``; a reader checks both;
+- the data of each kind is a typed payload (:mod:`trustkit.payloads`: one model per kind);
+  :func:`load` migrates an older file and validates it, so a widget gets data of the right
+  types or none - a file with a wrong type in one field is moved aside like an unreadable one,
+  with a message naming the file and the field;
 - a file that cannot be read (bad JSON, not UTF-8, wrong kind, a newer schema, too large) is
   moved aside to ``<name>.corrupt-<UTC time>.json`` - kept, never deleted - and the caller gets
   a clear message; the learner can go on from a fresh start;
@@ -30,7 +34,8 @@ from typing import Any
 from trustkit.errors import TrustkitError
 
 WORK_DIR_NAME = "trustkit-work"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""Version 2: typed payloads (see :mod:`trustkit.payloads`); version 1 files are migrated."""
 MAX_WORK_FILE_BYTES = 8 * 1024 * 1024
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}$")
 
@@ -80,7 +85,11 @@ class Loaded:
 
 
 def save(key: str, kind: str, data: dict[str, Any], base: str | Path | None = None) -> Path:
-    """Save ``data`` as ``trustkit-work/<key>.json`` atomically, with schema version and kind."""
+    """Save ``data`` as ``trustkit-work/<key>.json`` atomically, with schema version and kind.
+
+    The data is written as given (graders' tests forge odd submissions with it); the widgets
+    write valid payloads of their kind, and :func:`load` checks them when they are read back.
+    """
     path = _path(key, base)
     doc = {
         "trustkit_work": kind,
@@ -120,8 +129,11 @@ def move_aside(path: Path) -> Path:
     raise TrustkitError(f"{path}: too many unreadable copies are kept next to it; tidy up first.")
 
 
-def _problem(path: Path, kind: str) -> tuple[dict[str, Any] | None, str | None, str | None]:
-    """Read and check a saved-work file: (data, saved_at, problem)."""
+def _problem(
+    path: Path, kind: str, typed: bool = False
+) -> tuple[dict[str, Any] | None, str | None, str | None]:
+    """Read and check a saved-work file: (data, saved_at, problem). ``typed``: migrate the
+    data to the current schema and validate it as its kind's payload."""
     from trustkit.loading import read_bytes
 
     try:  # a regular file only: a pipe or a device in a submission is refused, never read
@@ -153,15 +165,23 @@ def _problem(path: Path, kind: str) -> tuple[dict[str, Any] | None, str | None, 
         return None, None, f"it holds {doc.get('trustkit_work')!r} work, not {kind!r}"
     if not isinstance(doc.get("data"), dict):
         return None, None, "its data is missing"
-    return doc["data"], doc.get("saved_at"), None
+    if not typed:
+        return doc["data"], doc.get("saved_at"), None
+    from trustkit import payloads
+
+    data = payloads.migrate(kind, version, doc["data"], SCHEMA_VERSION)
+    data, wrong = payloads.problem(kind, data)
+    return data, doc.get("saved_at"), wrong
 
 
 def load(key: str, kind: str, base: str | Path | None = None) -> Loaded:
-    """Read saved work. Missing: ``Loaded(None)``. Unreadable: moved aside, with a message."""
+    """Read saved work. Missing: ``Loaded(None)``. Unreadable, or not a valid payload of its
+    kind (a wrong type in one field): moved aside, with a message naming the file and the
+    field. The data returned is migrated to the current schema and typed."""
     path = _path(key, base)
     if not path.exists():
         return Loaded(None)
-    data, saved_at, problem = _problem(path, kind)
+    data, saved_at, problem = _problem(path, kind, typed=True)
     if problem is None:
         return Loaded(data, saved_at=saved_at)
     if grading():
@@ -183,7 +203,9 @@ def load(key: str, kind: str, base: str | Path | None = None) -> Loaded:
 
 
 def peek(key: str, kind: str, base: str | Path | None = None) -> Loaded:
-    """Like :func:`load`, but never moves anything: for graders reading a submission."""
+    """Like :func:`load`, but never moves anything: for graders reading a submission. The data
+    is returned as it was saved (the envelope is checked, not the payload's types: graders
+    check every value they use themselves)."""
     path = _path(key, base)
     if not path.exists():
         return Loaded(None, f"{path.name} is missing from {path.parent}.")
@@ -201,19 +223,38 @@ def list_work(base: str | Path | None = None) -> list[Path]:
 
 
 def load_answers(key: str, base: str | Path | None = None) -> Loaded:
-    """The ``answers`` saved under ``key`` (kind ``answers``: ``{"answers": {qid: value}}``)."""
-    loaded = load(key, "answers", base)
-    if loaded.data is not None and not isinstance(loaded.data.get("answers"), dict):
-        return Loaded({"answers": {}}, "The saved answers had no answer list; starting afresh.")
-    return loaded
+    """The ``answers`` saved under ``key`` (kind ``answers``: ``{"answers": {qid: value}}``).
+
+    A malformed file is moved aside by :func:`load` (with its message), so the next answer is
+    saved in a fresh file."""
+    return load(key, "answers", base)
+
+
+@dataclass(frozen=True)
+class Saved:
+    """Where an answer was saved, and anything the learner must be told about it."""
+
+    path: Path
+    message: str | None = None
+
+
+def record_answer(key: str, qid: str, value: Any, base: str | Path | None = None) -> Saved:
+    """Record one answer in the shared answers file, keeping every other answer in it.
+
+    Saving never stops silently: a file that cannot be read (or is not valid answers) is moved
+    aside first - kept, never overwritten - and :attr:`Saved.message` says so; this answer and
+    every later one are saved in a fresh file. Raises :class:`TrustkitError` only when nothing
+    can be saved (the disk, or a file that must stay untouched while it is graded).
+    """
+    current = load(key, "answers", base)
+    if current.data is None and current.message and _path(key, base).exists():
+        # unreadable, and still in place (graded, or it could not be moved): never overwrite it
+        raise TrustkitError(current.message)
+    answers = dict(current.data["answers"]) if current.data else {}
+    answers[str(qid)] = value
+    return Saved(save(key, "answers", {"answers": answers}, base), current.message)
 
 
 def save_answer(key: str, qid: str, value: Any, base: str | Path | None = None) -> Path:
-    """Record one answer in the shared answers file, keeping every other answer in it."""
-    current = peek(key, "answers", base)
-    answers = dict((current.data or {}).get("answers") or {}) if current.data else {}
-    if current.data is None and work_dir(base).joinpath(f"{key}.json").exists():
-        # unreadable: keep it (moved aside) rather than overwrite it
-        load(key, "answers", base)
-    answers[qid] = value
-    return save(key, "answers", {"answers": answers}, base)
+    """:func:`record_answer`, returning only the path (for callers that need no message)."""
+    return record_answer(key, qid, value, base).path

@@ -60,16 +60,21 @@ def _play_interactive(enc, args: argparse.Namespace) -> int:
     p = sc.patient
     print(f"{sc.title}\n{p.name}, {p.age}, {p.setting}: {p.reason_for_visit}\n")
     if enc.mode == "practice":
-        print("Type an option's number (or id), or your own reply. 'u' undoes, 'q' quits.\n")
+        print(
+            "Type an option's number (or id), or your own reply. 'h' gives a hint, 'u' undoes, "
+            "'q' quits.\n"
+        )
     else:
-        print("Assessment: type an option's number or your own reply; no undo. 'q' quits.\n")
+        print(
+            "Assessment: type an option's number or your own reply; no hints, no undo. 'q' quits.\n"
+        )
     print(f"{p.name}: {enc.patient_line}")
     while not enc.finished:
         if args.thoughts and enc.thought:
             print(f"  (thinks: {enc.thought})")
         for i, opt in enumerate(enc.options, start=1):
             print(f"  {i}. {opt.text}")
-        prompt = f"[trust {enc.overall_trust:.0f}] > " if enc.mode == "practice" else "> "
+        prompt = f"[trust {enc.overall_trust:.0f}; h: hint] > " if enc.mode == "practice" else "> "
         try:
             raw = input(prompt).strip()
         except EOFError:
@@ -77,6 +82,12 @@ def _play_interactive(enc, args: argparse.Namespace) -> int:
             break
         if raw.lower() in {"q", "quit", "exit"}:
             break
+        if raw.lower() in {"h", "hint", "?"}:
+            try:
+                print(f"  Hint: {enc.hint()}")
+            except TrustkitError as exc:  # an assessment gives no hints
+                print(exc)
+            continue
         if raw.lower() in {"u", "undo"}:
             if enc.mode != "practice":
                 print("There is no undo in an assessment.")
@@ -177,7 +188,8 @@ def add_parsers(sub: Any) -> None:
         "play",
         help="play a scenario in the terminal, or non-interactively with --choices",
         description="Play a scenario (a packaged id or a YAML file). Interactively: type an "
-        "option's number or your own reply; 'u' undoes, 'q' quits.",
+        "option's number or your own reply; 'h' gives a hint (practice mode; recorded with your "
+        "next reply), 'u' undoes, 'q' quits.",
     )
     p.add_argument("scenario", metavar="SCENARIO", help="packaged scenario id or YAML path")
     p.add_argument(

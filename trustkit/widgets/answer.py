@@ -115,7 +115,7 @@ class Answer(CourseWidget):
             return
         value = self.value
         try:
-            work.save_answer(self.key, self.qid, value)
+            saved = work.record_answer(self.key, self.qid, value)
         except Exception as exc:  # saving must never break the notebook
             self.status.value = (
                 f"<p>Your answer could not be saved ({html.escape(str(exc))}); "
@@ -123,6 +123,8 @@ class Answer(CourseWidget):
             )
             return
         self.status.value = "<small>Saved.</small>" if value is not None else ""
+        if saved.message:  # an unreadable answers file was moved aside first: say so
+            self.status.value += f"<p>{html.escape(saved.message)}</p>"
         self.refresh_snapshot()
 
     def snapshot_html(self) -> str:

@@ -25,26 +25,15 @@ from typing import Any
 
 import ipywidgets as w
 
+from trustkit import skills as vocabulary
 from trustkit import work
 from trustkit.errors import TrustkitError
 from trustkit.widgets._common import CourseWidget, button, esc, row
 
-AVOID_DEFAULT = ("judgmental", "premature_reassurance", "jargon")
-LABELS = {
-    "open_question": "open question",
-    "closed_question": "closed question",
-    "reflection": "reflection",
-    "empathy": "empathy",
-    "agenda": "agenda setting",
-    "ask_permission": "asking permission",
-    "teach_back": "teach-back",
-    "offer_choice": "offering a choice",
-    "elicit_preferences": "asking about preferences",
-    "jargon": "unexplained jargon",
-    "premature_reassurance": "premature reassurance",
-    "judgmental": "judgmental remark",
-    "transparency": "openness about what is not known",
-}
+AVOID_DEFAULT: tuple[str, ...] = tuple(
+    c for c in vocabulary.analyzer_codes("benchmarked") if vocabulary.is_harmful(c)
+)
+"""What a prompt avoids unless it says otherwise: the harmful codes of the benchmarked set."""
 APPROVED = "✔ <b>That does it.</b>"
 
 
@@ -57,7 +46,8 @@ def lesson_prompts(lesson: str) -> dict[str, dict[str, Any]]:
 
 
 def label(code: str, subtype: str | None = None) -> str:
-    text = LABELS.get(code, code.replace("_", " "))
+    """The skill's label from the vocabulary, with its NURSE subtype if any."""
+    text = vocabulary.label(code)
     return f"{text} ({subtype})" if subtype else text
 
 
@@ -98,7 +88,7 @@ def judge(
     from trustkit.topics import topic_words
 
     shown = {c.code for c in analyze(example).codes} if example else set()
-    wanted = sorted(shown - set(avoid) - {"closed_question"})
+    wanted = sorted(c for c in shown - set(avoid) if not vocabulary.is_neutral(c))
     if wanted:
         if found & set(wanted):
             return Verdict(True, APPROVED)
@@ -237,9 +227,12 @@ class ReplyCoach(CourseWidget):
         self.attempts.append(said)
         if self.key:
             try:
-                work.save_answer(self.key, self.qid, self.attempts[-20:])
+                saved = work.record_answer(self.key, self.qid, self.attempts[-20:])
             except TrustkitError as exc:
                 self.feedback.value += f"<p>{html.escape(str(exc))}</p>"
+            else:
+                if saved.message:  # an unreadable answers file was moved aside first
+                    self.feedback.value += f"<p>{html.escape(saved.message)}</p>"
         self.refresh_snapshot()
         return met
 

@@ -9,6 +9,7 @@ choice is saved only when it is checked.
 
 from __future__ import annotations
 
+import hashlib
 import html
 from collections.abc import Sequence
 from functools import cache
@@ -19,6 +20,13 @@ import ipywidgets as w
 from trustkit import work
 from trustkit.errors import TrustkitError
 from trustkit.widgets._common import CourseWidget, esc
+
+
+def stable_qid(question: str) -> str:
+    """The key a check without ``qid`` is saved under: the same in every process (a digest of
+    the question's text; Python's ``hash()`` of a string changes from one run to the next)."""
+    digest = hashlib.sha256(" ".join(question.split()).encode("utf-8")).hexdigest()
+    return f"q{digest[:12]}"
 
 
 @cache
@@ -49,7 +57,7 @@ class KnowledgeCheck(CourseWidget):
         self.explanation = explanation
         self.option_feedback = list(feedback) if feedback else [""] * len(self.options)
         self.key = key
-        self.qid = qid or f"q{abs(hash(question)) % 10**8}"
+        self.qid = qid or stable_qid(question)
         self.question = question
         self.checked: bool | None = None  # None: not checked yet; else whether it was right
         self._question = w.HTML(f"<b>{html.escape(question)}</b>")
@@ -127,9 +135,12 @@ class KnowledgeCheck(CourseWidget):
         ok = self._show_feedback(chosen)
         if self.key:
             try:
-                work.save_answer(self.key, self.qid, sorted(chosen))
+                saved = work.record_answer(self.key, self.qid, sorted(chosen))
             except Exception as exc:  # saving must never break the lesson
                 self._feedback.value += f"<p>(Your answer could not be saved: {esc(exc)})</p>"
+            else:
+                if saved.message:  # an unreadable answers file was moved aside first
+                    self._feedback.value += f"<p>{esc(saved.message)}</p>"
         self.refresh_snapshot()
         return ok
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from trustkit import skills as vocabulary
 from trustkit.errors import TrustkitError
 from trustkit.widgets._common import (
     CourseWidget,
@@ -249,7 +250,7 @@ class RatingPanel(CourseWidget):
                     reply=t.said,
                     codes=codes,
                     opportunity=bool(t.opportunities_raised or t.opportunities_met)
-                    or any(c in ("empathy", "reflection") for c in codes),
+                    or any(vocabulary.is_empathic(c) for c in codes),
                 )
             )
             before = t.patient_reply
@@ -319,10 +320,8 @@ class RatingPanel(CourseWidget):
     def _result_html(self, item: RatingItem) -> str:
         mine = self.ratings.get(item.id, {})
         if self.own:
-            from trustkit.scenario import NEGATIVE_SKILLS
-
             tags = " · ".join(
-                f"{'✖' if c in NEGATIVE_SKILLS else '✔'} {esc(c.replace('_', ' '))}"
+                f"{'✖' if vocabulary.is_harmful(c) else '✔'} {esc(c.replace('_', ' '))}"
                 for c in item.codes
             )
             return (
@@ -375,7 +374,8 @@ class RatingPanel(CourseWidget):
         mine = self.ratings.get(item.id, {})
         self._quiet = True
         try:
-            self.quality.value = mine.get("quality")
+            quality = mine.get("quality")
+            self.quality.value = quality if quality in QUALITY else None
             level = mine.get("empathy_level")
             self.empathy.value = level if level in self._levels else None
         finally:

@@ -30,6 +30,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from trustkit import skills as vocabulary
 from trustkit.debrief import Debrief, debrief
 from trustkit.engine import (
     MODES,
@@ -37,11 +38,11 @@ from trustkit.engine import (
     Encounter,
     ReplayError,
     Turn,
+    hint_text,
     replay,
-    suggested_skill,
 )
 from trustkit.errors import TrustkitError
-from trustkit.scenario import DIMENSIONS, NEGATIVE_SKILLS, NEUTRAL_SKILLS, SKILLS
+from trustkit.scenario import DIMENSIONS
 from trustkit.widgets._common import (
     CourseWidget,
     SavedWork,
@@ -61,55 +62,30 @@ _LABEL = {d: d.capitalize() if d != "autonomy" else "Respect for autonomy" for d
 DIMS_SHOW = "Show the four dimensions"
 DIMS_HIDE = "Hide the four dimensions"
 
-NUDGES: dict[str, str] = {
-    "open_question": "Try an open question that lets the patient tell it in their own words.",
-    "reflection": "Try reflecting back what the patient just said or seems to feel.",
-    "empathy": "Notice the feeling behind the words and name or acknowledge it.",
-    "agenda": "Ask what else they wanted to talk about before going into details.",
-    "ask_permission": "Ask permission before you give information or advice.",
-    "teach_back": "Check understanding: invite them to put it in their own words.",
-    "offer_choice": "Lay out the options rather than a single plan.",
-    "elicit_preferences": "Ask what matters most to them about the options.",
-    "let_finish": "Give them room to finish before you move on.",
-    "summary": "Summarise what you have heard and check you got it right.",
-    "explain": "Explain plainly, in small chunks, without jargon.",
-    "transparency": "Be open about what you know and what you do not know yet.",
-    "confidentiality": "Say what stays confidential and where its limits are.",
-    "sdm_team_talk": "Make clear that this is a decision you can make together.",
-    "sdm_option_talk": "Compare the options with their pros and cons.",
-    "sdm_decision_talk": "Help them decide in line with what matters to them.",
-    "spikes": "Think of the next step of SPIKES (setting, perception, invitation, ...).",
-    "apology": "If something went wrong, a sincere apology can open the door again.",
-    "safety_netting": "Say what to look out for and when to come back.",
-    "greeting": "Start by greeting the patient and introducing yourself.",
-    "closing": "Close the visit: summary, next steps, any questions.",
-    "closed_question": "A short, specific question may be what is needed now.",
-}
-
 
 def _skill_tags(skills: tuple[str, ...] | list[str]) -> str:
     tags = []
     for s in skills:
-        if s in NEGATIVE_SKILLS:
+        if vocabulary.is_harmful(s):
             mark = "✖"
-        elif s in NEUTRAL_SKILLS:
+        elif vocabulary.is_neutral(s):
             mark = "•"
         else:
             mark = "✔"
         tags.append(
-            f"<span title='{esc(SKILLS.get(s, s))}'>{mark} {esc(s.replace('_', ' '))}</span>"
+            f"<span title='{esc(vocabulary.description(s))}'>{mark} "
+            f"{esc(s.replace('_', ' '))}</span>"
         )
     return " · ".join(tags)
 
 
+VISIT_OVER = "The visit is over: read the debrief."
+
+
 def hint_for(options: list[Any]) -> str:
-    """A skill nudge for these options, without naming any option (see the module docstring)."""
-    if not options:
-        return "The visit is over: read the debrief."
-    skill = suggested_skill(options)
-    if skill is None:
-        return "Every reply here has a risk: choose the one least likely to hurt trust."
-    return NUDGES.get(skill, f"Think about this skill: {SKILLS.get(skill, skill).lower()}.")
+    """A skill nudge for these options, without naming any option (the engine's rule,
+    :func:`trustkit.engine.hint_text`; see the module docstring)."""
+    return hint_text(options) or VISIT_OVER
 
 
 class RolePlay(CourseWidget):
@@ -137,7 +113,6 @@ class RolePlay(CourseWidget):
         self.thoughts_shown = 0
         self.self_rating: dict[str, Any] | None = None
         self._recorded = False
-        self._hint_pending = False
         self._tied_text: str | None = None
         self.debrief: Debrief | None = None
         self._debrief_html = ""
@@ -349,12 +324,12 @@ class RolePlay(CourseWidget):
         if self.mode != "practice":
             self.aside.value = ""
             return "There are no hints in an assessment."
-        text = hint_for(self.encounter.options)
+        given = self.encounter.hint()  # the engine records it with the next reply
+        text = given or VISIT_OVER
         # the hint takes the place of the patient's thought: release the toggle too
         self.thought_button.value = False
-        if self.encounter.options:
+        if given is not None:
             self.hints_used += 1
-            self._hint_pending = True
             self._save()
         self.aside.value = f"<p class='tk-hint-text'>☞ <b>Hint:</b> {esc(text)}</p>"
         self.refresh_snapshot()
@@ -366,7 +341,8 @@ class RolePlay(CourseWidget):
 
     # -- internals ------------------------------------------------------------------------
     def _flags(self) -> dict[str, bool]:
-        return {"hint_used": self._hint_pending, "thought_shown": bool(self.thought_button.value)}
+        # hint_used: the engine records a hint it gave with the next reply (Encounter.hint)
+        return {"thought_shown": bool(self.thought_button.value)}
 
     def _step(self, action: Callable[[dict[str, bool]], Turn]) -> Turn | None:
         """Run one engine action; a TrustkitError becomes a message, never a traceback.
@@ -381,7 +357,6 @@ class RolePlay(CourseWidget):
         except TrustkitError as exc:
             self.message.value = problem(str(exc))
             return None
-        self._hint_pending = False
         self._after_change()
         return turn
 
@@ -670,13 +645,16 @@ class RolePlay(CourseWidget):
             self.message.value = problem(self.saved.message)
         if data is None:
             return
+        # the payload's types were checked by work.load; the transcript is checked by replaying
         transcript = data.get("transcript") or {}
         try:
             restored = replay(transcript, self.encounter.scenario)
-        except (ReplayError, TrustkitError) as exc:
+        except Exception as exc:  # ReplayError, or anything odd in a hand-edited file: never raise
+            known = isinstance(exc, ReplayError | TrustkitError)
+            reason = str(exc) if known else f"{type(exc).__name__}: {exc}"
             kept = self.saved.move_aside()
             self.message.value = problem(
-                f"Your saved role-play could not be restored ({exc}); the scenario may have "
+                f"Your saved role-play could not be restored ({reason}); the scenario may have "
                 f"changed since. It was kept as {kept}; you can start afresh."
             )
             return
@@ -691,8 +669,8 @@ class RolePlay(CourseWidget):
         self.encounter = restored
         attempt = data.get("attempt")
         self.attempt = attempt if isinstance(attempt, int) and attempt > 0 else 1
-        self.hints_used = int(data.get("hints_used") or 0)
-        self.thoughts_shown = int(data.get("thoughts_shown") or 0)
+        self.hints_used = data["hints_used"]
+        self.thoughts_shown = data["thoughts_shown"]
         rating = data.get("self_rating")
         self.self_rating = rating if isinstance(rating, dict) else None
         self._recorded = bool(data.get("completed")) and restored.finished
