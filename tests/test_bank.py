@@ -107,7 +107,9 @@ def test_panel_agreement_matches_an_independent_computation() -> None:
 
 
 def test_get_item() -> None:
-    assert bank.get_item(ITEMS[0].id) is ITEMS[0]
+    # the same object as the bank holds now (a test elsewhere may have reloaded the bank)
+    assert bank.get_item(ITEMS[0].id) is bank.load_bank()[0]
+    assert bank.get_item(ITEMS[0].id) == ITEMS[0]
     with pytest.raises(Exception, match="no reply with the id"):
         bank.get_item("nope")
 

@@ -79,6 +79,42 @@ def test_undo_restart_hint_and_thought_are_recorded() -> None:
     )
 
 
+def test_a_finished_assessment_cannot_be_started_again() -> None:
+    """Reading the debrief and playing again would be trial and error across attempts."""
+    rp = RolePlay(str(MINI), key="rp-final", mode="assessment")
+    _good(rp)
+    assert rp.encounter.finished and rp.restart_button.disabled
+    before = work.peek("rp-final", "roleplay").data
+    rp._ask_restart()
+    assert rp.confirm.children == () and "cannot be started again" in rp.message.value
+    rp.restart()  # the method itself refuses too (a keyboard shortcut, a script)
+    after = work.peek("rp-final", "roleplay").data
+    assert after["attempt"] == before["attempt"] == 1
+    assert after["transcript"] == before["transcript"] and rp.encounter.finished
+    again = RolePlay(str(MINI), key="rp-final", mode="assessment")  # re-run: still final
+    assert again.encounter.finished and again.restart_button.disabled
+
+
+def test_an_assessment_started_again_keeps_the_earlier_replies() -> None:
+    rp = RolePlay(str(MINI), key="rp-again", mode="assessment")
+    rp.choose("smoker")
+    rp._ask_restart()
+    assert "instructor sees them" in rp.confirm.children[0].value
+    rp.restart()
+    data = work.peek("rp-again", "roleplay").data
+    assert data["attempt"] == 2 and data["transcript"]["turns"] == []
+    assert [t["option"] for t in data["earlier"][0]["turns"]] == ["smoker"]
+    rp.restart()  # nothing played since: nothing more to keep
+    assert len(work.peek("rp-again", "roleplay").data["earlier"]) == 1
+    again = RolePlay(str(MINI), key="rp-again", mode="assessment")
+    assert again.attempt == 3 and len(again.earlier) == 1
+    practice = RolePlay(str(MINI), key="rp-practice")  # practice: start again at will
+    _good(practice)
+    assert not practice.restart_button.disabled
+    practice.restart()
+    assert practice.encounter.turns == [] and practice.earlier == []
+
+
 def test_corrupt_or_unreplayable_work_is_kept_aside(tmp_path: Path) -> None:
     folder = work.work_dir()
     folder.mkdir(parents=True, exist_ok=True)

@@ -116,6 +116,7 @@ def test_every_widgets_own_data_is_a_valid_payload() -> None:
         "self_rating": None,
         "mode": "practice",
         "attempt": 2,
+        "earlier": [],
     }
     cases = [
         ("roleplay", roleplay),

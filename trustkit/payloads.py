@@ -70,6 +70,9 @@ class RoleplayWork(_Payload):
     self_rating: dict[str, Response] | None = None
     mode: Literal["practice", "assessment"] = "practice"
     attempt: int = Field(1, ge=1)
+    earlier: list[dict[str, Any]] = Field(default_factory=list, max_length=50)
+    """Assessment only: the transcripts of attempts started again before their end (kept for
+    the instructor; never graded)."""
 
 
 class Rating(_Payload):

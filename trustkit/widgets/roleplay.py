@@ -80,6 +80,12 @@ def _skill_tags(skills: tuple[str, ...] | list[str]) -> str:
 
 
 VISIT_OVER = "The visit is over: read the debrief."
+FINAL = (
+    "This assessment is finished: the attempt you finished is the one graded, so it cannot "
+    "be started again."
+)
+MAX_EARLIER = 50
+"""Attempts started again that an assessment keeps (the payload's limit)."""
 
 
 def hint_for(options: list[Any]) -> str:
@@ -109,6 +115,7 @@ class RolePlay(CourseWidget):
         self.mode = mode
         self._fixed_seed = seed
         self.attempt = 1
+        self.earlier: list[dict[str, Any]] = []  # assessment: attempts started again, kept
         self.hints_used = 0
         self.thoughts_shown = 0
         self.self_rating: dict[str, Any] | None = None
@@ -307,7 +314,18 @@ class RolePlay(CourseWidget):
         return undone
 
     def restart(self) -> None:
-        """Start again with a fresh seed. A finished attempt stays in the progress history."""
+        """Start again with a fresh seed. A finished attempt stays in the progress history.
+
+        In an assessment a finished attempt is final (it is the one graded: starting again
+        after reading the debrief would be trial and error), and an attempt started again
+        before its end is kept in the saved work for the instructor."""
+        if self.mode == "assessment":
+            if self.encounter.finished:
+                self.confirm.children = []
+                self.message.value = note(FINAL)
+                return
+            if self.encounter.turns and len(self.earlier) < MAX_EARLIER:
+                self.earlier.append(self.encounter.transcript())
         self.attempt += 1
         self.encounter = Encounter(self.encounter.scenario, seed=self._next_seed(), mode=self.mode)
         self.hints_used = self.thoughts_shown = 0
@@ -392,6 +410,9 @@ class RolePlay(CourseWidget):
         self.refresh_snapshot()
 
     def _ask_restart(self) -> None:
+        if self.mode == "assessment" and self.encounter.finished:
+            self.message.value = note(FINAL)
+            return
         yes = button(
             "Yes, start again",
             "Discard this attempt and start again",
@@ -407,11 +428,15 @@ class RolePlay(CourseWidget):
             icon="times",
             on_click=lambda: setattr(self.confirm, "children", []),
         )
+        question = (
+            "<p>? <b>Start again?</b> Your replies so far are kept in your saved work, and your "
+            "instructor sees them; the attempt you finish is the one graded.</p>"
+            if self.mode == "assessment"
+            else "<p>? <b>Start again?</b> This attempt's transcript is replaced (a finished "
+            "attempt stays in your progress history).</p>"
+        )
         self.confirm.children = [
-            w.HTML(
-                "<p>? <b>Start again?</b> This attempt's transcript is replaced (a finished "
-                "attempt stays in your progress history).</p>"
-            ),
+            w.HTML(question),
             yes,
             no,
         ]
@@ -475,6 +500,7 @@ class RolePlay(CourseWidget):
         for widget in (self.reply, self.say_button, self.hint_button, self.thought_button):
             widget.disabled = enc.finished
         self.undo_button.disabled = not enc.turns or self.mode != "practice"
+        self.restart_button.disabled = enc.finished and self.mode == "assessment"
         if enc.finished:
             self._render_debrief()
         else:
@@ -632,6 +658,7 @@ class RolePlay(CourseWidget):
             "self_rating": self.self_rating,
             "mode": self.mode,
             "attempt": self.attempt,
+            "earlier": list(self.earlier),
         }
 
     def _save(self) -> None:
@@ -671,6 +698,7 @@ class RolePlay(CourseWidget):
         self.attempt = attempt if isinstance(attempt, int) and attempt > 0 else 1
         self.hints_used = data["hints_used"]
         self.thoughts_shown = data["thoughts_shown"]
+        self.earlier = list(data.get("earlier") or [])
         rating = data.get("self_rating")
         self.self_rating = rating if isinstance(rating, dict) else None
         self._recorded = bool(data.get("completed")) and restored.finished
