@@ -153,3 +153,23 @@ def test_packaged_reference_scenarios_play_through_the_widget() -> None:
             )
             rp.choose(best)
         assert rp.encounter.ending.quality == "good"
+
+
+def test_the_dashboard_says_what_the_history_notices(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read-only history, or attempts waiting for a lock to clear, is said on the dashboard."""
+    from trustkit.widgets import dashboard
+
+    rp = RolePlay(str(MINI), key="rp-dash-note")
+    _good(rp)
+    real = History()
+    summary = real.summary
+
+    def read_only_summary():  # what History says of a history it can only read
+        out = summary()
+        real.notice = "Your history is read-only here: it is shown, but nothing is added to it."
+        return out
+
+    monkeypatch.setattr(real, "summary", read_only_summary)
+    monkeypatch.setattr(dashboard, "history", lambda: (real, None))
+    view = ProgressDashboard()
+    assert "read-only here" in view.message.value

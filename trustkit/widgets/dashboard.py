@@ -128,8 +128,9 @@ class ProgressDashboard(CourseWidget):
             self._empty(f"No history yet: {why}")
             return
         summary = h.summary()
-        if getattr(h, "last_error", None):
-            self.message.value = note(h.last_error)
+        said = [m for m in (getattr(h, "last_error", None), getattr(h, "notice", None)) if m]
+        if said:  # a history kept read-only, attempts waiting for a lock to clear, ...
+            self.message.value = "".join(note(m) for m in dict.fromkeys(said))
         if not summary.get("attempts") and not summary.get("ratings"):
             self._empty(
                 "No history yet: finish a role-play or rate some replies, then press Refresh."
