@@ -8,5 +8,6 @@ an event loop or a connection, so forking from it is safe.
 from nbgrader.apps import NbGraderAPI  # noqa: F401
 from nbgrader.apps.nbgraderapp import NbGrader  # noqa: F401
 from nbgrader.preprocessors import ClearHiddenTests  # noqa: F401
+from pebble.pool.process import worker_process  # noqa: F401
 
-from trustkit.grading import checks, preprocessors, regrade  # noqa: F401
+from trustkit.grading import cells, checks, parallel, preprocessors, regrade  # noqa: F401
