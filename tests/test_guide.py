@@ -25,7 +25,8 @@ from pathlib import Path
 import pytest
 
 from trustkit import work
-from trustkit.grading import cells, instructor
+from trustkit.grading import instructor
+from trustkit.grading.cells import points_for
 
 from .conftest import ROOT
 
@@ -244,7 +245,7 @@ def _expected_model(course: Path) -> float:
         for name, args, _kw in instructor.grading_calls("".join(cell["source"]))
         if name == "grade_roleplay"
     )
-    return 10 + cells.points_for(6, instructor.model_path(sid, criteria)[1])
+    return 10 + points_for(6, instructor.model_path(sid, criteria)[1])
 
 
 def test_the_guide_has_the_steps_this_test_runs() -> None:

@@ -26,7 +26,8 @@ from pathlib import Path
 import pytest
 
 from trustkit import work
-from trustkit.grading import cells, instructor, release
+from trustkit.grading import instructor, release
+from trustkit.grading.cells import INSTRUCTOR_MARK, points_for, roleplay_result
 
 from .conftest import ROOT
 
@@ -209,7 +210,7 @@ def _expected_full(root: Path, ps: str) -> float:
             continue
         if gid in roleplays:
             _key, sid, criteria, _p = roleplays[gid]
-            total += cells.points_for(pts, instructor.model_path(sid, criteria)[1])
+            total += points_for(pts, instructor.model_path(sid, criteria)[1])
         else:
             total += pts
     return total
@@ -267,7 +268,7 @@ def loop(tmp_path_factory: pytest.TempPathFactory) -> dict:
         {"scenario": sid, "transcript": half.transcript(), "completed": True},  # a false claim
         folder,
     )
-    info["partial"]["roleplay"] = cells.roleplay_result(rkey, sid, criteria, base=folder)
+    info["partial"]["roleplay"] = roleplay_result(rkey, sid, criteria, base=folder)
     tkey = f"ratings-{short}"
     saved = work.peek(tkey, "ratings", folder).data
     items = sorted(saved["ratings"])
@@ -490,7 +491,7 @@ def test_partial_credit(loop: dict) -> None:
     assert cells[f"{short}-q5"][0] == 1  # free text, in other words
     rp = loop["partial"]["roleplay"]
     pts = _points(loop["root"], ps)[f"{short}-roleplay"][0]
-    expected = cells.points_for(pts, rp.fraction)
+    expected = points_for(pts, rp.fraction)
     assert 0 < expected < pts
     assert cells[f"{short}-roleplay"][0] == pytest.approx(expected)
     rpts = _points(loop["root"], ps)[f"{short}-ratings"][0]
@@ -576,7 +577,7 @@ def test_feedback_has_scores_but_no_keys(loop: dict) -> None:
     html = next((loop["root"] / "feedback" / "partial" / ps).glob("*.html")).read_text()
     assert "Role-play" in html and "Trust line:" in html and "of the panel)" in html
     assert "BEGIN HIDDEN TESTS" not in html and "score_answer" not in html
-    assert cells.INSTRUCTOR_MARK not in html and "panel reference" not in html
+    assert INSTRUCTOR_MARK not in html and "panel reference" not in html
 
 
 def test_export_lists_every_submission(loop: dict) -> None:
