@@ -99,6 +99,29 @@ def test_a_failed_autograde_or_recomputation_is_reported() -> None:
     assert "Unexpected error within the Pool" in results["pool-broke"].message
 
 
+def test_a_failed_autograde_names_the_exception_nbgrader_logged() -> None:
+    log = (
+        "[INFO] Converting notebook ps1.ipynb\n"
+        "[ERROR] There was an error processing assignment: /c/submitted/a/ps1\n"
+        "[ERROR] Traceback (most recent call last):\n"
+        '  File "nbclient/client.py", line 801, in _async_poll_for_reply\n'
+        "    raise CellTimeoutError.error_from_timeout_and_cell(\n"
+        "nbclient.exceptions.CellTimeoutError: A cell timed out while it was being executed\n"
+        "[ERROR] There was an error processing assignment 'ps1' for student 'a'\n"
+        "[ERROR] Please see the the above traceback for details on the specific errors on the "
+        "above failures.\n"
+    )
+    error = (
+        "Traceback (most recent call last):\n  File x\nnbgrader.converters.base.NbGraderException: "
+        "Please see the the above traceback for details on the specific errors on the above "
+        "failures."
+    )
+    results, _ = _run({"a": [{"success": False, "error": error, "log": log}]})
+    assert results["a"].message == (
+        "nbclient.exceptions.CellTimeoutError: A cell timed out while it was being executed"
+    )
+
+
 def test_a_broken_config_in_a_worker_is_one_sentence_per_task(tmp_path, monkeypatch) -> None:
     """What a worker does when its NbGraderAPI could not be made (the pool's initializer never
     raises: pebble would count the worker as dead)."""

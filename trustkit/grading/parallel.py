@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -362,8 +363,21 @@ def _regrade_one(
 # ---------------------------------------------------------------------------------------------
 # the parent
 # ---------------------------------------------------------------------------------------------
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Timeout)\b.*")
+
+
 def _short_reason(info: dict[str, Any]) -> str:
+    """One line saying why autograde failed: the exception nbgrader logged, rather than its
+    closing "Please see the above traceback" line."""
     text = (info.get("error") or info.get("log") or "").strip().splitlines()
+    if any("above traceback" in line or "see the error log" in line for line in text[-3:]):
+        logged = [
+            line.strip()
+            for line in (info.get("log") or "").splitlines()
+            if _EXCEPTION_LINE.match(line.strip()) and "NbGraderException" not in line
+        ]
+        if logged:
+            return logged[-1][:200]
     for line in reversed(text):
         line = line.strip()
         if line and not line.startswith(("File ", "^", "~")):
