@@ -78,7 +78,7 @@ def build(base: Path, kinds: list[str]) -> dict[str, str]:
 
     from trustkit import work
     from trustkit.engine import play
-    from trustkit.grading import checks, release
+    from trustkit.grading import instructor, release
 
     release.prepare_course(base, ROOT)
     release.generate(base / "exercises", base, db_url=f"sqlite:///{base / 'gradebook.db'}")
@@ -86,10 +86,10 @@ def build(base: Path, kinds: list[str]) -> dict[str, str]:
     rkey, sid, criteria = next(
         (args[0], args[1], args[2])
         for cell in nbformat.read(source, 4).cells
-        for name, args, _kw in checks._hidden_calls(cell.source)
+        for name, args, _kw in instructor.grading_calls(cell.source)
         if name == "grade_roleplay"
     )
-    path, _ = checks.model_path(sid, criteria)
+    path, _ = instructor.model_path(sid, criteria)
     students = {}
     for i, kind in enumerate(kinds):
         student = f"s{i:03d}-{kind}"
@@ -112,7 +112,7 @@ def build(base: Path, kinds: list[str]) -> dict[str, str]:
             (folder / "trustkit-work" / "answers-ps01.json").write_bytes(b"\xff\xfe not json")
             (folder / "trustkit-work" / f"{rkey}.json").write_text('{"trustkit_work": "rolepl')
             continue
-        checks.model_work(source, folder)
+        instructor.model_work(source, folder)
         if kind in ("partial", "forged"):
             work.save_answer("answers-ps01", "q2", 0, folder)
             work.save_answer("answers-ps01", "q3", [0], folder)

@@ -113,6 +113,8 @@ ANSWERS = {
     "stderr": "import sys\nprint('noise', file=sys.stderr)\nanswer = 42\nhalf = 21",
     "spam": "for i in range(20000):\n    print('spam' * 20)\nanswer = 42\nhalf = 21",
     "broken": "BROKEN",  # not a notebook at all
+    # kills the process grading it (the kernel's parent): a crash in the middle of autograde
+    "crash": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nanswer = 42\nhalf = 21",
 }
 EXPECTED = {"full": 5, "partial": 2, "blank": 0, "loop": 0, "stderr": 5, "spam": 5}
 
@@ -135,9 +137,12 @@ def submit(root: Path, students: dict[str, str], essay: str | None = None) -> No
 
 
 def _scores(root: Path, db_url: str | None = None) -> dict[str, float]:
-    from trustkit.grading.parallel import gradebook_scores
+    """Every submission's score in the course's gradebook, read through nbgrader."""
+    from nbgrader.api import Gradebook
 
-    return {s: v[0] for s, v in gradebook_scores(root, "ps1", db_url).items()}
+    url = db_url or f"sqlite:///{root / 'gradebook.db'}"
+    with Gradebook(url) as gb:
+        return {s.student.id: float(s.score) for s in gb.find_assignment("ps1").submissions}
 
 
 @pytest.fixture
@@ -172,15 +177,19 @@ def test_bad_submission_is_reported_and_the_rest_go_on(
 ) -> None:
     from trustkit.cli import main
 
-    submit(course, {"a-full": "full", "b-broken": "broken", "c-partial": "partial"})
+    submit(
+        course, {"a-full": "full", "b-broken": "broken", "c-partial": "partial", "d-crash": "crash"}
+    )
     code = main(["grade", "ps1", "--course-dir", str(course), "-j", "2"])
     out, err = capsys.readouterr()
     assert code == 1
     assert "b-broken could not be graded" in err and "Traceback" not in err
+    assert "d-crash could not be graded: the grading process crashed on this submission" in err
     scores = _scores(course)
     assert scores["a-full"] == 5.0 and scores["c-partial"] == 2.0
     assert scores.get("b-broken", 0.0) == 0.0  # nbgrader may record the failed one as 0
-    assert "2 graded, 0 skipped, 1 failed" in out
+    assert scores.get("d-crash", 0.0) == 0.0
+    assert "2 graded, 0 skipped, 2 failed" in out
 
 
 def test_resume_skips_graded_students_unless_forced(course: Path) -> None:

@@ -20,7 +20,7 @@ import yaml
 
 from trustkit import bank
 from trustkit._resources import data_path
-from trustkit.grading import checks, graded_items
+from trustkit.grading import graded_items, instructor
 from trustkit.grading.criteria import EXERCISE_CRITERIA
 
 from .conftest import ROOT
@@ -43,7 +43,7 @@ def _calls(name: str) -> list[tuple[Path, list, dict]]:
     for path in SOLUTIONS:
         for meta, source in _cells(path):
             if meta.get("grade"):
-                for call, args, kwargs in checks._hidden_calls(source):
+                for call, args, kwargs in instructor.grading_calls(source):
                     if call == name:
                         found.append((path, args, kwargs))
     return found
@@ -65,7 +65,7 @@ def test_graded_replies_have_no_rating_in_the_package() -> None:
     for item in bank.graded_replies():
         assert item.graded and item.ratings == {} and not item.note and not item.skills
         assert set(item.reference.values()) == {None}
-        assert item.id not in checks.reference_ratings(("quality", "empathy_level"))
+        assert item.id not in instructor.reference_ratings(("quality", "empathy_level"))
     assert "quality:" not in text and "empathy_level" not in text
 
 
@@ -146,7 +146,7 @@ def test_rating_panels_of_graded_tasks_use_graded_items() -> None:
 
 def test_model_work_reads_the_hidden_references(tmp_path: Path) -> None:
     source = ROOT / "solutions" / "ps03-empathy" / "ps03-empathy.ipynb"
-    checks.model_work(source, tmp_path)
+    instructor.model_work(source, tmp_path)
     saved = json.loads((tmp_path / "trustkit-work" / "ratings-ps03.json").read_text())
     panel = _panel()
     for item, given in saved["data"]["ratings"].items():

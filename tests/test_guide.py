@@ -25,7 +25,8 @@ from pathlib import Path
 import pytest
 
 from trustkit import work
-from trustkit.grading import checks
+from trustkit.grading import instructor
+from trustkit.grading.cells import points_for
 
 from .conftest import ROOT
 
@@ -176,7 +177,7 @@ def term(tmp_path_factory: pytest.TempPathFactory) -> dict:
     )
     run(f"nbgrader fetch_assignment {PS}", student_dir)
     fetched = student_dir / PS
-    checks.model_work(source, fetched)
+    instructor.model_work(source, fetched)
     nb = _with_reflection(nbformat.read(fetched / f"{PS}.ipynb", as_version=4))
     nbformat.write(nb, fetched / f"{PS}.ipynb")
     run(f"nbgrader submit {PS}", student_dir)
@@ -241,10 +242,10 @@ def _expected_model(course: Path) -> float:
     _key, sid, criteria = next(
         (args[0], args[1], args[2])
         for cell in json.loads((course / "solutions" / PS / f"{PS}.ipynb").read_text())["cells"]
-        for name, args, _kw in checks._hidden_calls("".join(cell["source"]))
+        for name, args, _kw in instructor.grading_calls("".join(cell["source"]))
         if name == "grade_roleplay"
     )
-    return 10 + checks._score(6, checks.model_path(sid, criteria)[1])
+    return 10 + points_for(6, instructor.model_path(sid, criteria)[1])
 
 
 def test_the_guide_has_the_steps_this_test_runs() -> None:

@@ -26,7 +26,8 @@ from pathlib import Path
 import pytest
 
 from trustkit import work
-from trustkit.grading import checks, release
+from trustkit.grading import instructor, release
+from trustkit.grading.cells import INSTRUCTOR_MARK, points_for, roleplay_result
 
 from .conftest import ROOT
 
@@ -149,7 +150,7 @@ def _submit(root: Path, ps: str, student: str, nb) -> Path:
 
 
 def _model_work(root: Path, ps: str, folder: Path) -> None:
-    checks.model_work(_source_nb(root, ps), folder)
+    instructor.model_work(_source_nb(root, ps), folder)
 
 
 def _roleplays(root: Path, ps: str) -> dict[str, tuple[str, str, dict, float]]:
@@ -159,7 +160,7 @@ def _roleplays(root: Path, ps: str) -> dict[str, tuple[str, str, dict, float]]:
     for cell in json.loads(source)["cells"]:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        for name, args, kw in checks._hidden_calls(text):
+        for name, args, kw in instructor.grading_calls(text):
             if name == "grade_roleplay":
                 found[meta["grade_id"]] = (args[0], args[1], args[2], float(kw["points"]))
     assert found, f"{ps}: no role-play test cell"
@@ -209,7 +210,7 @@ def _expected_full(root: Path, ps: str) -> float:
             continue
         if gid in roleplays:
             _key, sid, criteria, _p = roleplays[gid]
-            total += checks._score(pts, checks.model_path(sid, criteria)[1])
+            total += points_for(pts, instructor.model_path(sid, criteria)[1])
         else:
             total += pts
     return total
@@ -257,7 +258,7 @@ def loop(tmp_path_factory: pytest.TempPathFactory) -> dict:
     answers = work.peek(akey, "answers", folder).data
     answers["answers"].pop("q4")
     work.save(akey, "answers", answers, folder)
-    path, _ = checks.model_path(sid, criteria)
+    path, _ = instructor.model_path(sid, criteria)
     from trustkit.engine import play
 
     half = play(sid, path[: len(path) // 2], mode="assessment")
@@ -267,7 +268,7 @@ def loop(tmp_path_factory: pytest.TempPathFactory) -> dict:
         {"scenario": sid, "transcript": half.transcript(), "completed": True},  # a false claim
         folder,
     )
-    info["partial"]["roleplay"] = checks.roleplay_result(rkey, sid, criteria, base=folder)
+    info["partial"]["roleplay"] = roleplay_result(rkey, sid, criteria, base=folder)
     tkey = f"ratings-{short}"
     saved = work.peek(tkey, "ratings", folder).data
     items = sorted(saved["ratings"])
@@ -322,7 +323,7 @@ def loop(tmp_path_factory: pytest.TempPathFactory) -> dict:
     folder = add(ps, "wrong-scenario", _release_nb(root, ps))
     _model_work(root, ps, folder)
     other = next(s for s in ("knee-osteoarthritis", "rebuilding-trust") if s != sid)
-    enc = play(other, checks.model_path(other)[0], mode="assessment")
+    enc = play(other, instructor.model_path(other)[0], mode="assessment")
     work.save(rkey, "roleplay", {"scenario": sid, "transcript": enc.transcript()}, folder)
 
     # missing and corrupt saved work
@@ -490,7 +491,7 @@ def test_partial_credit(loop: dict) -> None:
     assert cells[f"{short}-q5"][0] == 1  # free text, in other words
     rp = loop["partial"]["roleplay"]
     pts = _points(loop["root"], ps)[f"{short}-roleplay"][0]
-    expected = checks._score(pts, rp.fraction)
+    expected = points_for(pts, rp.fraction)
     assert 0 < expected < pts
     assert cells[f"{short}-roleplay"][0] == pytest.approx(expected)
     rpts = _points(loop["root"], ps)[f"{short}-ratings"][0]
@@ -576,7 +577,7 @@ def test_feedback_has_scores_but_no_keys(loop: dict) -> None:
     html = next((loop["root"] / "feedback" / "partial" / ps).glob("*.html")).read_text()
     assert "Role-play" in html and "Trust line:" in html and "of the panel)" in html
     assert "BEGIN HIDDEN TESTS" not in html and "score_answer" not in html
-    assert checks.INSTRUCTOR_MARK not in html and "panel reference" not in html
+    assert INSTRUCTOR_MARK not in html and "panel reference" not in html
 
 
 def test_export_lists_every_submission(loop: dict) -> None:

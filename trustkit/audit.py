@@ -1,7 +1,7 @@
 """``trustkit audit``: can a score be earned without reading the patient?
 
 Plays strategies that ignore meaning through every packaged scenario, over several seeds, and
-scores each encounter exactly as the grader does (:func:`trustkit.grading.checks.score_encounter`
+scores each encounter exactly as the grader does (:func:`trustkit.grading.criteria.score_encounter`
 and its mode rule), on the exercises' own criteria where a problem set grades the scenario and
 on the default criteria everywhere. The strategies:
 
@@ -30,7 +30,7 @@ on the default criteria everywhere. The strategies:
     Practice is never graded as an assessment, so its graded fraction is 0; the table also
     shows what it would earn if it were (``ungraded``), to keep that rule honest.
 
-and ``best`` (:func:`trustkit.grading.checks.model_path`), which must stay near full marks.
+and ``best`` (:func:`trustkit.grading.instructor.model_path`), which must stay near full marks.
 
 Targets (asserted by the tests on the packaged library): every meaning-blind strategy at most
 :data:`BLIND_MAX` mean graded fraction and at most random + :data:`OVER_RANDOM_MAX`; the best
@@ -375,7 +375,8 @@ def audit(
     criteria_sets: Sequence[str] = ("exercise", "default"),
 ) -> AuditResult:
     """Run every strategy on every scenario and seed; see the module docstring."""
-    from trustkit.grading.checks import model_path, score_encounter
+    from trustkit.grading.criteria import score_encounter
+    from trustkit.grading.instructor import model_path
     from trustkit.scenario import load
 
     ids = list(scenarios) if scenarios else packaged_ids()

@@ -1,8 +1,11 @@
 """nbgrader helpers, replay-based grading and class-scale grading.
 
-- :mod:`trustkit.grading.checks`: what the nbgrader test cells call (answers, role-plays
-  replayed through the engine, ratings against the reference bank) and ``check_my_answers``
-  for self-learners;
+- :mod:`trustkit.grading.checks`: the name the notebooks import; it re-exports, by audience,
+  :mod:`~trustkit.grading.cells` (what the nbgrader test cells call: answers, role-plays
+  replayed through the engine, ratings against the reference bank),
+  :mod:`~trustkit.grading.selfcheck` (``check_my_answers`` for self-learners) and
+  :mod:`~trustkit.grading.instructor` (keys, ``model_path``, ``model_work``);
+  :mod:`~trustkit.grading.criteria` holds the role-play criteria and how they are scored;
 - :mod:`trustkit.grading.release`: ``make release`` (``exercises/`` from ``solutions/``);
 - :mod:`trustkit.grading.parallel` and :mod:`trustkit.grading.report`: a whole class;
 - :mod:`trustkit.grading.regrade`: every autograded score recomputed from the saved work in

@@ -17,5 +17,6 @@ sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
 from nbgrader.apps import NbGraderAPI  # noqa: E402, F401
 from nbgrader.apps.nbgraderapp import NbGrader  # noqa: E402, F401
 from nbgrader.preprocessors import ClearHiddenTests  # noqa: E402, F401
+from pebble.pool.process import worker_process  # noqa: E402, F401
 
-from trustkit.grading import checks, preprocessors, regrade  # noqa: E402, F401
+from trustkit.grading import cells, checks, parallel, preprocessors, regrade  # noqa: E402, F401

@@ -1,18 +1,20 @@
 """Grading a whole class: nbgrader's autograde, run for many students in parallel.
 
 nbgrader autogrades one student after another, and every ``nbgrader autograde`` command pays
-for importing nbgrader and the Jupyter stack again. Here a small pool of worker processes
+for importing nbgrader and the Jupyter stack again. Here a process pool (:class:`pebble.ProcessPool`)
 grades student after student in-process through :meth:`nbgrader.apps.NbGraderAPI.autograde`,
 the very code path ``nbgrader autograde`` runs, so the grades are nbgrader's own. The workers
-fork from a server process that imported nbgrader once, and this process never imports it (the
-workers answer its gradebook questions), so a class run costs no more imports than one
-``nbgrader autograde``. The parent:
+fork from a server process that imported nbgrader once (``forkserver`` with
+:data:`PRELOAD`), each builds its ``NbGraderAPI`` once (:func:`_start_worker`), and this process
+never imports nbgrader: its gradebook questions are pool tasks too. So a class run costs no more
+imports than one ``nbgrader autograde``. The parent:
 
 - hands one student at a time to each idle worker (``jobs`` workers, default: the CPU count),
   the biggest submissions first;
-- kills a worker whose student takes longer than ``student_timeout`` seconds (a hanging
-  submission), reports that student as failed, and starts a fresh worker for the rest;
-- restarts a worker that crashed, and retries a student once if the gradebook was locked;
+- has pebble stop a worker whose student takes longer than ``student_timeout`` seconds (a
+  hanging submission), reports that student as failed, and goes on with a fresh worker;
+- reports a student whose worker crashed (pebble starts another), and retries a student once
+  if the gradebook was locked;
 - skips students already autograded from the same submission unless ``force``;
 - keeps, for every trustkit task, the score recomputed from the saved work as submitted, never
   the student's kernel's: the course's ``nbgrader_config.py`` does it inside autograde
@@ -28,11 +30,12 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
@@ -146,52 +149,8 @@ def url_of(root: str | Path, db_url: str | None) -> str:
     return _db_url(Path(root), db_url)
 
 
-def assignment_in_gradebook(root: Path, assignment: str, db_url: str | None = None) -> bool:
-    from nbgrader.api import Gradebook, MissingEntry
-
-    url = _db_url(root, db_url)
-    try:
-        gb = Gradebook(url)
-    except Exception as exc:  # a corrupt or unreachable gradebook: say which, in one line
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise TrustkitError(f"{url}: the gradebook cannot be opened ({reason[:200]}).") from None
-    with gb:
-        try:
-            gb.find_assignment(assignment)
-        except MissingEntry:
-            return False
-    return True
-
-
-def gradebook_scores(
-    root: Path, assignment: str, db_url: str | None = None, pending: bool = False
-) -> dict[str, Any]:
-    """``{student: (score, max_score)}`` for students with a submission in the gradebook;
-    with ``pending``, ``(score, max_score, points awaiting manual grading)``."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    out: dict[str, Any] = {}
-    with Gradebook(_db_url(root, db_url)) as gb:
-        try:
-            assignment_row = gb.find_assignment(assignment)
-        except MissingEntry:
-            return out
-        for sub in assignment_row.submissions:
-            row: tuple = (float(sub.score), float(sub.max_score))
-            if pending:
-                waiting = sum(
-                    float(g.max_score)
-                    for nb in sub.notebooks
-                    for g in nb.grades
-                    if g.needs_manual_grade
-                )
-                row = (*row, waiting)
-            out[sub.student.id] = row
-    return out
-
-
 # ---------------------------------------------------------------------------------------------
-# the worker
+# the workers (pebble's process pool; every function below the pool's runs in a worker)
 # ---------------------------------------------------------------------------------------------
 def ensure_tools_on_path() -> None:
     """nbgrader runs ``alembic`` by name: put this interpreter's bin folder first on PATH."""
@@ -230,14 +189,22 @@ def _stop_fork_server(ctx: Any) -> None:
             pass
 
 
-def _worker(
-    root: str, db_url: str | None, conn: Connection, env: dict[str, str] | None = None
-) -> None:
-    """Autograde (and recompute) every student the parent sends; answer its gradebook queries.
+_WORKER: dict[str, Any] = {}
+"""In a worker: the NbGraderAPI, the gradebook URL and the course layout (or the error that
+kept them from being made), built once by :func:`_start_worker`."""
 
-    The parent never imports nbgrader (loading the course's nbgrader_config.py alone costs
-    seconds): the workers, which need it anyway, do all the gradebook work. ``env`` is the
-    parent's environment now (a fork server keeps the one it started with).
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _start_worker(root: str, db_url: str | None, env: dict[str, str] | None = None) -> None:
+    """The pool's initializer: set up one worker, once, for every student it will grade.
+
+    Never raises (pebble counts a failing initializer as a worker that died): a broken
+    ``nbgrader_config.py`` is kept as a message the worker gives for every task instead.
+    ``env`` is the parent's environment now (a fork server keeps the one it started with).
     """
     if env is not None:
         os.environ.clear()
@@ -250,6 +217,7 @@ def _worker(
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives with the worker
+    _WORKER.clear()
     try:
         from nbgrader.apps import NbGraderAPI
         from nbgrader.apps.nbgraderapp import NbGrader
@@ -263,32 +231,25 @@ def _worker(
         if db_url:
             config.CourseDirectory.db_url = db_url
         api = NbGraderAPI(config=config)
-        url = api.coursedir.db_url
-        layout = regrade.course_layout(root)
+        _WORKER.update(api=api, url=api.coursedir.db_url, layout=regrade.course_layout(root))
     except Exception as exc:  # a broken nbgrader_config.py, most likely: say it, then stop
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        conn.send(("error", f"{Path(root) / 'nbgrader_config.py'}: cannot be read ({text})."))
-        return
-    conn.send(("ready", None))
-    while True:
-        try:
-            msg = conn.recv()
-        except EOFError:
-            return
-        if msg is None:
-            return
-        if msg[0] == "grade":
-            conn.send(("done", _grade_one(api, url, layout, *msg[1:])))
-        else:
-            try:
-                conn.send((msg[0], _query(url, layout, *msg)))
-            except Exception as exc:
-                text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                conn.send(("error", f"{url}: the gradebook cannot be opened ({text[:200]})."))
+        config_file = Path(root) / "nbgrader_config.py"
+        _WORKER["error"] = f"{config_file}: cannot be read ({_first_line(exc)})."
+
+
+def _ask_gradebook(kind: str, assignment: str, *args: Any) -> tuple[str, Any]:
+    """A pool task: the parent's gradebook questions, before the class ("prepare") and after
+    ("finish"). Returns ``("ok", answer)`` or ``("error", one sentence)``; never raises."""
+    if "error" in _WORKER:
+        return "error", _WORKER["error"]
+    url = _WORKER["url"]
+    try:
+        return "ok", _query(url, _WORKER["layout"], kind, assignment, *args)
+    except Exception as exc:
+        return "error", f"{url}: the gradebook cannot be opened ({_first_line(exc)[:200]})."
 
 
 def _query(url: str, layout: Any, kind: str, assignment: str, *args: Any) -> dict[str, Any]:
-    """The parent's gradebook questions: before the class ("prepare") and after ("finish")."""
     from nbgrader.api import Gradebook, MissingEntry
 
     from trustkit.grading.regrade import auto_cells, regrade_student
@@ -310,20 +271,39 @@ def _query(url: str, layout: Any, kind: str, assignment: str, *args: Any) -> dic
             for student in skipped:
                 regraded[student] = regrade_student(gb, layout, assignment, student, cells)
         gb.db.expire_all()
-        scores = {}
-        for sub in gb.find_assignment(assignment).submissions:
-            waiting = sum(
-                float(g.max_score)
-                for nb in sub.notebooks
-                for g in nb.grades
-                if g.needs_manual_grade
-            )
-            scores[sub.student.id] = (float(sub.score), float(sub.max_score), waiting)
-        return {"exists": True, "regraded": regraded, "scores": scores}
+        return {"exists": True, "regraded": regraded, "scores": _scores(gb, assignment)}
+
+
+def _scores(gb: Any, assignment: str) -> dict[str, tuple[float, float, float]]:
+    """``{student: (score, max score, points awaiting manual grading)}`` from the gradebook."""
+    out = {}
+    for sub in gb.find_assignment(assignment).submissions:
+        waiting = sum(
+            float(g.max_score) for nb in sub.notebooks for g in nb.grades if g.needs_manual_grade
+        )
+        out[sub.student.id] = (float(sub.score), float(sub.max_score), waiting)
+    return out
+
+
+def _grade_student(assignment: str, student: str, cells: Any) -> dict[str, Any]:
+    """A pool task: autograde one student (and recompute); never raises."""
+    if "error" in _WORKER:
+        return {"student": student, "success": False, "error": _WORKER["error"], "seconds": 0.0}
+    try:
+        return _grade_one(
+            _WORKER["api"], _WORKER["url"], _WORKER["layout"], assignment, student, cells
+        )
+    except Exception as exc:  # nbgrader itself failed on this submission
+        return {
+            "student": student,
+            "success": False,
+            "error": f"{type(exc).__name__}: {_first_line(exc)}",
+            "seconds": 0.0,
+        }
 
 
 def _grade_one(
-    api: Any, url: str, layout: Any, assignment: str, student: str, force: bool, cells: Any
+    api: Any, url: str, layout: Any, assignment: str, student: str, cells: Any
 ) -> dict[str, Any]:
     import shutil
     import tempfile
@@ -337,7 +317,8 @@ def _grade_one(
         # the saved work as submitted, before the student's kernel can touch any file
         evidence = regrade.snapshot_work(layout.folder("submitted", student, assignment), tmp)
         preprocessors.RESULTS.clear()
-        result = api.autograde(assignment, student, force=force, create=True)
+        # force: the parent has already decided whom to skip
+        result = api.autograde(assignment, student, force=True, create=True)
         info.update(
             success=bool(result.get("success")),
             error=result.get("error") or "",
@@ -379,17 +360,24 @@ def _regrade_one(
         return regrade_student(gb, layout, assignment, student, cells, evidence=evidence)
 
 
-@dataclass
-class _Slot:
-    process: mp.Process
-    conn: Connection
-    ready: bool = False
-    student: str | None = None
-    started: float = 0.0
+# ---------------------------------------------------------------------------------------------
+# the parent
+# ---------------------------------------------------------------------------------------------
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Timeout)\b.*")
 
 
 def _short_reason(info: dict[str, Any]) -> str:
+    """One line saying why autograde failed: the exception nbgrader logged, rather than its
+    closing "Please see the above traceback" line."""
     text = (info.get("error") or info.get("log") or "").strip().splitlines()
+    if any("above traceback" in line or "see the error log" in line for line in text[-3:]):
+        logged = [
+            line.strip()
+            for line in (info.get("log") or "").splitlines()
+            if _EXCEPTION_LINE.match(line.strip()) and "NbGraderException" not in line
+        ]
+        if logged:
+            return logged[-1][:200]
     for line in reversed(text):
         line = line.strip()
         if line and not line.startswith(("File ", "^", "~")):
@@ -431,6 +419,103 @@ class _Progress:
         self.stream.flush()
 
 
+def _ask(pool: Any, root: Path, *question: Any) -> dict[str, Any]:
+    """A gradebook question, answered by whichever worker is free."""
+    try:
+        kind, answer = pool.schedule(_ask_gradebook, args=question).result()
+    except Exception:  # the worker died (ProcessExpired) or the pool broke
+        raise TrustkitError(
+            f"{root}: the grading process stopped before it could read the gradebook."
+        ) from None
+    if kind == "error":
+        raise TrustkitError(answer)
+    return answer
+
+
+def _outcome(
+    student: str, future: Future, seconds: float, student_timeout: float, may_retry: bool = False
+) -> StudentResult | None:
+    """What a finished grading task means for its student; None: grade it again (the gradebook
+    was locked, and ``may_retry``)."""
+    from pebble import ProcessExpired
+
+    try:
+        info = future.result()
+    except TimeoutError:
+        return StudentResult(
+            student,
+            "failed",
+            seconds,
+            message=f"grading took longer than {student_timeout:g} s and was stopped",
+        )
+    except ProcessExpired:
+        return StudentResult(
+            student, "failed", seconds, message="the grading process crashed on this submission"
+        )
+    except Exception as exc:  # the pool itself broke: say so for this student, go on
+        return StudentResult(
+            student, "failed", seconds, message=f"the grading process failed ({_first_line(exc)})"
+        )
+    if info["success"] and info.get("regrade_error"):
+        return StudentResult(
+            student,
+            "failed",
+            info["seconds"],
+            message="autograded, but the saved work could not be "
+            f"recomputed ({info['regrade_error'][:120]})",
+        )
+    if info["success"]:
+        return _with_regrade(StudentResult(student, "graded", info["seconds"]), info.get("regrade"))
+    if may_retry and "database is locked" in info["error"]:
+        return None
+    return StudentResult(student, "failed", info["seconds"], message=_short_reason(info))
+
+
+def _grade_all(
+    pool: Any,
+    assignment: str,
+    todo: list[str],
+    cells: Any,
+    student_timeout: float,
+    finish: Callable[[StudentResult], None],
+) -> None:
+    """Hand every student to the pool (in this order), and ``finish`` each as it ends.
+
+    pebble stops a worker whose student runs longer than ``student_timeout`` (counted from
+    when the worker took the student) and starts a fresh one; a worker that dies fails only
+    its own student. A student whose autograde found the gradebook locked goes again, once.
+    """
+    pending: dict[Future, str] = {}
+    started: dict[Future, float] = {}
+    retried: set[str] = set()
+
+    def schedule(student: str) -> None:
+        future = pool.schedule(
+            _grade_student, args=(assignment, student, cells), timeout=student_timeout
+        )
+        pending[future] = student
+
+    for student in todo:
+        schedule(student)
+    while pending:
+        done, _ = wait(list(pending), timeout=0.5, return_when=FIRST_COMPLETED)
+        now = time.perf_counter()
+        for future in pending:
+            if future not in started and (future.running() or future.done()):
+                started[future] = now
+        for future in done:
+            student = pending.pop(future)
+            seconds = now - started.pop(future, now)
+            result = _outcome(
+                student, future, seconds, student_timeout, may_retry=student not in retried
+            )
+            if result is None:
+                retried.add(student)
+                schedule(student)
+            else:
+                finish(result)
+
+
 def grade_class(
     root: str | Path,
     assignment: str,
@@ -445,6 +530,8 @@ def grade_class(
     on_result: Callable[[StudentResult], None] | None = None,
 ) -> ClassRun:
     """Autograde every submitted student of ``assignment`` in parallel; see the module doc."""
+    from pebble import ProcessPool
+
     root = Path(root).resolve()
     ensure_tools_on_path()
     if not (root / "nbgrader_config.py").exists():
@@ -454,55 +541,15 @@ def grade_class(
     run = ClassRun(assignment)
     t_start = time.perf_counter()
     ctx = _context()
-    slots: list[_Slot] = []
-    spare: list[_Slot] = []
-
-    def start_slot() -> _Slot:
-        parent, child = ctx.Pipe()
-        proc = ctx.Process(
-            target=_worker, args=(str(root), db_url, child, dict(os.environ)), daemon=True
-        )
-        proc.start()
-        child.close()
-        return _Slot(proc, parent)
-
-    def close(slot: _Slot) -> None:
-        try:
-            slot.conn.send(None)
-        except (OSError, BrokenPipeError):
-            pass
-
-    def ask(slot: _Slot, *question: Any) -> dict[str, Any]:
-        """A gradebook question answered by a worker (waiting for it to be ready first)."""
-        try:
-            while not slot.ready:
-                kind, info = slot.conn.recv()
-                if kind == "error":
-                    raise TrustkitError(info)
-                slot.ready = kind == "ready"
-            slot.conn.send(question)
-            kind, info = slot.conn.recv()
-        except (EOFError, OSError):
-            raise TrustkitError(
-                f"{root}: the grading process stopped before it could read the gradebook."
-            ) from None
-        if kind == "error":
-            raise TrustkitError(info)
-        return info
-
-    def stop(all_slots: list[_Slot]) -> None:
-        for slot in all_slots:
-            close(slot)
-        for slot in all_slots:
-            slot.process.join(10)
-            if slot.process.is_alive():
-                slot.process.kill()
-        _stop_fork_server(ctx)
-
-    # the workers start (and fork from a server that imported nbgrader once) straight away
-    slots = [start_slot() for _ in range(max(1, min(jobs, len(everyone))))]
+    # the workers start (forked from a server that imported nbgrader once) with the first task
+    pool = ProcessPool(
+        max_workers=max(1, min(jobs, len(everyone))),
+        initializer=_start_worker,
+        initargs=(str(root), db_url, dict(os.environ)),
+        context=ctx,
+    )
     try:
-        prepared = ask(slots[0], "prepare", assignment)
+        prepared = _ask(pool, root, "prepare", assignment)
         if not prepared["exists"]:
             raise TrustkitError(
                 f"{root}: the gradebook has no assignment '{assignment}'; release it first "
@@ -512,115 +559,31 @@ def grade_class(
             raise TrustkitError(
                 f"{root}: nobody has submitted '{assignment}' yet (submitted/ is empty)."
             )
-    except BaseException:
-        stop(slots)
-        raise
-    graded_before = set(prepared["graded"]) if not force else set()
-    cells = prepared["cells"]
-    todo: list[str] = []
-    for s in everyone:
-        if not force and already_graded(root, assignment, s, graded_before):
-            run.results.append(StudentResult(s, "skipped", message="already autograded"))
-        else:
-            todo.append(s)
-    keep = max(1, len(todo))  # one worker stays for the gradebook questions at the end
-    spare = slots[keep:]
-    for slot in spare:
-        close(slot)
-    slots = slots[:keep]
-    # the biggest submissions first: the last one to finish is then a short one
-    todo.sort(key=lambda s: -_size(root / "submitted" / s / assignment))
-    bar = _Progress(len(todo), stream, progress)
+        graded_before = set(prepared["graded"]) if not force else set()
+        cells = prepared["cells"]
+        todo: list[str] = []
+        for s in everyone:
+            if not force and already_graded(root, assignment, s, graded_before):
+                run.results.append(StudentResult(s, "skipped", message="already autograded"))
+            else:
+                todo.append(s)
+        # the biggest submissions first: the last one to finish is then a short one
+        todo.sort(key=lambda s: -_size(root / "submitted" / s / assignment))
+        bar = _Progress(len(todo), stream, progress)
 
-    def finish(result: StudentResult) -> None:
-        run.results.append(result)
-        bar.update(result.student, result.status)
-        if on_result:
-            on_result(result)
+        def finish(result: StudentResult) -> None:
+            run.results.append(result)
+            bar.update(result.student, result.status)
+            if on_result:
+                on_result(result)
 
-    queue = list(todo)
-    retried: set[str] = set()
-    try:
-        while queue or any(s.student for s in slots):
-            for slot in slots:
-                if slot.ready and slot.student is None and queue:
-                    slot.student = queue.pop(0)
-                    slot.started = time.perf_counter()
-                    slot.conn.send(("grade", assignment, slot.student, True, cells))
-            ready = wait([s.conn for s in slots] + [s.process.sentinel for s in slots], 0.5)
-            now = time.perf_counter()
-            for i, slot in enumerate(list(slots)):
-                if slot.conn in ready:
-                    try:
-                        kind, info = slot.conn.recv()
-                    except (EOFError, OSError):
-                        kind, info = "dead", None
-                    if kind == "ready":
-                        slot.ready = True
-                        continue
-                    if kind == "done" and info is not None:
-                        student = slot.student or info["student"]
-                        slot.student = None
-                        if info["success"] and info.get("regrade_error"):
-                            finish(
-                                StudentResult(
-                                    student,
-                                    "failed",
-                                    info["seconds"],
-                                    message="autograded, but the saved work could not be "
-                                    f"recomputed ({info['regrade_error'][:120]})",
-                                )
-                            )
-                        elif info["success"]:
-                            finish(
-                                _with_regrade(
-                                    StudentResult(student, "graded", info["seconds"]),
-                                    info.get("regrade"),
-                                )
-                            )
-                        elif "database is locked" in info["error"] and student not in retried:
-                            retried.add(student)
-                            queue.insert(0, student)
-                        else:
-                            finish(
-                                StudentResult(
-                                    student, "failed", info["seconds"], message=_short_reason(info)
-                                )
-                            )
-                        continue
-                if not slot.process.is_alive() or (slot.student and kind_dead(slot, ready)):
-                    student = slot.student
-                    slot.conn.close()
-                    slots[i] = start_slot()
-                    if student:
-                        finish(
-                            StudentResult(
-                                student,
-                                "failed",
-                                now - slot.started,
-                                message="the grading process crashed on this submission",
-                            )
-                        )
-                    continue
-                if slot.student and now - slot.started > student_timeout:
-                    student = slot.student
-                    slot.process.kill()
-                    slot.process.join(5)
-                    slot.conn.close()
-                    slots[i] = start_slot()
-                    finish(
-                        StudentResult(
-                            student,
-                            "failed",
-                            now - slot.started,
-                            message=f"grading took longer than {student_timeout:g} s and was "
-                            "stopped",
-                        )
-                    )
+        _grade_all(pool, assignment, todo, cells, student_timeout, finish)
         skipped = [r.student for r in run.results if r.status == "skipped"]
-        final = ask(slots[0], "finish", assignment, skipped, cells)
+        final = _ask(pool, root, "finish", assignment, skipped, cells)
     finally:
-        stop([*slots, *spare])
+        pool.stop()
+        pool.join()
+        _stop_fork_server(ctx)
     for r in run.results:
         if r.student in final["regraded"]:
             _with_regrade(r, final["regraded"][r.student])
@@ -646,8 +609,3 @@ def _with_regrade(result: StudentResult, regraded: Any) -> StudentResult:
         if regraded.note and not result.message:
             result.message = regraded.note
     return result
-
-
-def kind_dead(slot: _Slot, ready: list[Any]) -> bool:
-    """The worker's process ended (its sentinel is ready) while it held a student."""
-    return slot.process.sentinel in ready and not slot.process.is_alive()

@@ -18,7 +18,7 @@
     differs from what was released (the student edited a locked cell), in one line that says so.
 :class:`HideKeys`
     For the feedback: removes the lines the grading helpers mark
-    :data:`trustkit.grading.checks.INSTRUCTOR_MARK` (the reference ratings) from the outputs,
+    :data:`trustkit.grading.cells.INSTRUCTOR_MARK` (the reference ratings) from the outputs,
     so formgrader shows them to the instructor and the feedback does not show them to students.
 """
 
@@ -84,7 +84,7 @@ class HideKeys(NbGraderPreprocessor):
     """Remove the instructor-only lines (reference ratings) from every cell's text outputs."""
 
     def preprocess_cell(self, cell: Any, resources: Any, cell_index: int) -> tuple[Any, Any]:
-        from trustkit.grading.checks import INSTRUCTOR_MARK
+        from trustkit.grading.cells import INSTRUCTOR_MARK
 
         for output in cell.get("outputs", []) or []:
             if output.get("output_type") == "stream":

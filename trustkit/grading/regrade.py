@@ -8,8 +8,10 @@ scores are recomputed *outside* that kernel, from the submission's saved work:
   included, exactly what nbgrader put back into the notebook); a cell is recomputed when it
   holds only ``from trustkit.grading import checks`` and literal ``checks.<function>(...)``
   calls; any other cell (an assignment of your own with ``assert`` tests) keeps nbgrader's score;
-- each call runs in this process (:func:`trustkit.grading.checks.grader_context`) on the saved
-  work in ``submitted/<student>/<assignment>/trustkit-work/``, with nbgrader's rules: a visible
+- each call runs in this process (:func:`trustkit.grading.cells.grader_context`), as the
+  function of that name in :mod:`trustkit.grading.cells` (never an attribute of ``checks``,
+  which a kernel can replace), on the saved work in
+  ``submitted/<student>/<assignment>/trustkit-work/``, with nbgrader's rules: a visible
   check that finds no work fails the cell (0), the last call's value is the score;
 - the score goes to the gradebook as the cell's automatic score (a manual override you made
   in formgrader stays, as nbgrader keeps it); the cell's output in ``autograded/`` is replaced
@@ -47,7 +49,7 @@ CALLS = frozenset(
         "grade_ratings",
     }
 )
-"""The ``checks`` functions a recomputable test cell may call."""
+"""The ``checks`` functions a recomputable test cell may call (from :mod:`trustkit.grading.cells`)."""
 
 COMMENT_TAG = "[trustkit]"
 _KERNEL_LINES = 40
@@ -133,7 +135,7 @@ def recompute(cell: AutoCell, base: Path, notebook: Path | None = None) -> Recom
     """Run a test cell's calls in this process on the saved work in ``base``, as nbgrader
     would score them: a failed check is 0, the last call's number is the score (capped at the
     cell's points), a last call that returns nothing is full marks."""
-    from trustkit.grading import checks
+    from trustkit.grading import cells
 
     assert cell.calls is not None
     buf = io.StringIO()
@@ -141,12 +143,12 @@ def recompute(cell: AutoCell, base: Path, notebook: Path | None = None) -> Recom
     failure = None
     with warnings.catch_warnings(), redirect_stdout(buf):
         warnings.simplefilter("ignore")
-        with checks.grader_context(base, notebook):
+        with cells.grader_context(base, notebook):
             for i, (name, args, kwargs) in enumerate(cell.calls):
                 params = {k: v for k, v in kwargs if k != "base"}
                 try:
-                    result = getattr(checks, name)(*args, **params)
-                except checks.NotYetDone as exc:
+                    result = getattr(cells, name)(*args, **params)
+                except cells.NotYetDone as exc:
                     failure = f"✖ {exc}"
                     break
                 except Exception as exc:  # a misconfigured test: nbgrader would record an error
@@ -533,25 +535,6 @@ def snapshot_work(folder: Path, dest: Path) -> Path:
     elif source.exists():  # not a folder (a hostile or broken submission): keep it as it is
         shutil.copy2(source, dest / "trustkit-work")
     return dest
-
-
-def as_json(run: RegradeRun) -> str:
-    return json.dumps(
-        {
-            "assignment": run.assignment,
-            "students": [
-                {
-                    "student": s.student,
-                    "score": s.score,
-                    "max_score": s.max_score,
-                    "manual_pending": s.manual_pending,
-                    "changes": [c.__dict__ for c in s.changes],
-                }
-                for s in run.students
-            ],
-        },
-        indent=1,
-    )
 
 
 __all__ = [
