@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from trustkit import work
+from trustkit.engine import play
 from trustkit.grading import cells
 
 from ..conftest import MINI, MINI_GOOD
@@ -107,6 +108,23 @@ def test_practice_mode_role_play_scores_zero_with_one_line(tmp_path: Path, capsy
     assert out.count("\n") == 1 and "played in practice mode" in out
     # a task explicitly graded as practice accepts it
     assert cells.grade_roleplay(KEY, SID, ALL, points=5, base=tmp_path, mode="practice") == 5
+
+
+def test_the_reviewer_sees_how_often_the_role_play_was_started_again(
+    tmp_path: Path, capsys
+) -> None:
+    """Restarts are shown, never graded: the score is the finished attempt's."""
+    earlier = play(MINI, ["smoker"], mode="assessment").transcript()
+    save_play(tmp_path, MINI_GOOD, attempt=3, earlier=[earlier])
+    assert cells.grade_roleplay(KEY, SID, ALL, points=5, base=tmp_path) == 5.0
+    out = stdout_only(capsys).splitlines()
+    assert out[-1] == (
+        "  Started again 2 time(s) before this attempt; the replies of 1 of them are kept in "
+        "the saved work (1 turn(s)), not graded."
+    )
+    save_play(tmp_path, MINI_GOOD)  # a first attempt: no such line
+    cells.grade_roleplay(KEY, SID, ALL, points=5, base=tmp_path)
+    assert "Started again" not in stdout_only(capsys)
 
 
 def test_a_version_1_transcript_is_refused_in_one_sentence(tmp_path: Path, capsys) -> None:

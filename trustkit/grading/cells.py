@@ -345,6 +345,8 @@ class RoleplayResult:
     turns: int = 0
     finished: bool = False
     encounter: Any = field(default=None, repr=False, compare=False)  # the replayed encounter
+    attempt: int = 1  # as the widget saved it (for the reviewer; grades never use it)
+    earlier: list[int] = field(default_factory=list)  # turns of each attempt started again
 
     @property
     def fraction(self) -> float:
@@ -419,10 +421,36 @@ def roleplay_result(
     res.status = "ok"
     res.encounter = enc
     res.turns = len(enc.turns)
+    res.attempt, res.earlier = _attempts(loaded.data)
     res.finished = enc.finished
     res.credit, res.notes = criteria_credit(enc, weights)
     res.message = "; ".join(res.notes[c] for c in res.credit)
     return res
+
+
+def _attempts(data: Any) -> tuple[int, list[int]]:
+    """The attempt number and the turns of each earlier attempt, as saved (never raises)."""
+    attempt = data.get("attempt") if isinstance(data, dict) else None
+    earlier = data.get("earlier") if isinstance(data, dict) else None
+    turns = [
+        len(t["turns"]) if isinstance(t, dict) and isinstance(t.get("turns"), list) else 0
+        for t in (earlier if isinstance(earlier, list) else [])
+    ]
+    return (attempt if isinstance(attempt, int) and attempt > 0 else 1), turns
+
+
+def attempt_line(res: RoleplayResult) -> str | None:
+    """For the reviewer: how often the learner started this role-play again, or None."""
+    if res.attempt <= 1 and not res.earlier:
+        return None
+    restarts = max(res.attempt - 1, len(res.earlier))
+    kept = (
+        f"; the replies of {len(res.earlier)} of them are kept in the saved work "
+        f"({', '.join(str(n) for n in res.earlier)} turn(s)), not graded"
+        if res.earlier
+        else ""
+    )
+    return f"  Started again {restarts} time(s) before this attempt{kept}."
 
 
 @quiet
@@ -468,6 +496,9 @@ def grade_roleplay(
     try:
         for line in transcript_lines(res.encounter):
             say(line)
+        again = attempt_line(res)
+        if again:
+            say(again)
     except Exception:  # the transcript is for reading; the score stands without it
         pass
     return score
