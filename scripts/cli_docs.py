@@ -1,6 +1,6 @@
 """Write docs/cli.md from the `trustkit` command's own --help text, so the two cannot drift.
 
-Run: python scripts/cli_docs.py  (tests/test_cli_docs.py fails when the file is out of date)
+Run: python scripts/cli_docs.py  (tests/cli/test_docs.py fails when the file is out of date)
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Unit tests of trustkit.grading.parallel's dispatch on a scripted pool: what a timeout, a
 crashed worker, a locked gradebook or a failed recomputation mean for each student.
 
-The real pool, nbgrader and kernels are exercised end to end by tests/test_grade_class.py."""
+The real pool, nbgrader and kernels are exercised end to end by tests/grading/test_grade_class.py."""
 
 from __future__ import annotations
 

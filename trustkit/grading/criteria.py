@@ -7,7 +7,7 @@ and the weights each problem set grades its scenario with.
 
 :data:`EXERCISE_CRITERIA` is a copy of the weights in the hidden tests of
 ``solutions/*/*.ipynb``, packaged so that ``trustkit audit`` can measure the exercises' own
-criteria from a wheel (the solutions are not shipped). ``tests/test_graded_replies.py`` fails
+criteria from a wheel (the solutions are not shipped). ``tests/grading/test_graded_replies.py`` fails
 when this copy and the notebooks disagree.
 """
 

@@ -13,7 +13,7 @@ from trustkit.outcomes import estimate_adherence, estimate_disclosure  # noqa: E
 from trustkit.widgets.explorer import TrustModelExplorer  # noqa: E402
 from trustkit.widgets.quiz import KnowledgeCheck  # noqa: E402
 
-from .figures import img  # noqa: E402
+from ..figures import img  # noqa: E402
 
 
 def _quiz(**kw) -> KnowledgeCheck:

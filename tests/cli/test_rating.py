@@ -9,7 +9,7 @@ import pytest
 
 from trustkit.cli import main
 
-from .conftest import SF, SF_PUBLISHED  # noqa: E402
+from ..conftest import SF, SF_PUBLISHED  # noqa: E402
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -212,7 +212,7 @@ def test_graded_and_lesson_replies_are_not_discussion_items() -> None:
 
     from trustkit.bank import get_item, rating_sets
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parent.parent.parent
     graded = set()
     for nb in (root / "solutions").glob("*/*.ipynb"):
         graded |= set(re.findall(r'\\"(b\d{3})\\"', nb.read_text(encoding="utf-8")))

@@ -28,7 +28,7 @@ from trustkit import work
 from trustkit.grading import instructor
 from trustkit.grading.cells import points_for
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 nbformat = pytest.importorskip("nbformat")
 pytest.importorskip("nbgrader")

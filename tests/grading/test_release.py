@@ -12,7 +12,7 @@ import pytest
 
 from trustkit.grading import release
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 pytest.importorskip("nbgrader")
 

@@ -13,8 +13,8 @@ from trustkit import work  # noqa: E402
 from trustkit.progress import History  # noqa: E402
 from trustkit.widgets import ProgressDashboard, RolePlay  # noqa: E402
 
-from .conftest import MINI, MINI_GOOD  # noqa: E402
-from .figures import img  # noqa: E402
+from ..conftest import MINI, MINI_GOOD  # noqa: E402
+from ..figures import img  # noqa: E402
 
 
 def _good(rp: RolePlay) -> None:

@@ -21,7 +21,7 @@ from trustkit.cli import main
 from trustkit.errors import TrustkitError
 from trustkit.grading import lms
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 pytest.importorskip("nbgrader")
 

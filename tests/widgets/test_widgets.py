@@ -24,8 +24,8 @@ from trustkit.widgets import ProgressDashboard, RatingPanel, RolePlay  # noqa: E
 from trustkit.widgets.rating import RatingItem, gap_in_words  # noqa: E402
 from trustkit.widgets.roleplay import hint_for  # noqa: E402
 
-from .conftest import MINI, MINI_GOOD  # noqa: E402
-from .figures import PNG, img  # noqa: E402
+from ..conftest import MINI, MINI_GOOD  # noqa: E402
+from ..figures import PNG, img  # noqa: E402
 
 TIE = "Tell me more. Are you coughing anything up?"  # open question + closed question, in mini
 

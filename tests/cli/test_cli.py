@@ -12,7 +12,7 @@ import pytest
 from trustkit.cli import build_parser, main
 from trustkit.scenario import MAX_FILE_BYTES
 
-from .conftest import MINI
+from ..conftest import MINI
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

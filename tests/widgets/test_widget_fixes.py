@@ -29,8 +29,8 @@ from trustkit.widgets import (  # noqa: E402
 from trustkit.widgets.coach import lesson_prompts  # noqa: E402
 from trustkit.widgets.dashboard import skill_changes  # noqa: E402
 
-from .conftest import MINI, MINI_GOOD, ROOT  # noqa: E402
-from .figures import imgs  # noqa: E402
+from ..conftest import MINI, MINI_GOOD, ROOT  # noqa: E402
+from ..figures import imgs  # noqa: E402
 
 LESSONS = sorted((ROOT / "course").glob("*.ipynb"))
 NOT_AN_AIM = ["Hmm, ok.", "OK.", "Right.", "I see.", "Sure, no problem."]

@@ -29,7 +29,7 @@ from trustkit import work
 from trustkit.grading import instructor, release
 from trustkit.grading.cells import INSTRUCTOR_MARK, points_for, roleplay_result
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 nbformat = pytest.importorskip("nbformat")
 pytest.importorskip("nbgrader")

@@ -23,7 +23,7 @@ from trustkit._resources import data_path
 from trustkit.grading import graded_items, instructor
 from trustkit.grading.criteria import EXERCISE_CRITERIA
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 SOLUTIONS = sorted((ROOT / "solutions").glob("*/*.ipynb"))
 KEY_FILE = ROOT / "solutions" / "reference_ratings.yaml"
@@ -130,7 +130,7 @@ def test_graded_role_plays_are_assessments_and_one_is_safety_critical() -> None:
     # breaking bad news after an error: the safety-critical conversation, on an unseen case
     assert "missed-result" in graded
     # and no graded case is one the lessons let the learner practise with the meter and Undo
-    from .conftest import ROOT
+    from ..conftest import ROOT
 
     lessons = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "course").glob("*.ipynb"))
     practised = set(re.findall(r'RolePlay\(\\"([a-z0-9-]+)\\"', lessons))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 
 def test_cli_docs_are_up_to_date() -> None:
