@@ -84,6 +84,7 @@ def test_a_finished_assessment_cannot_be_started_again() -> None:
     rp = RolePlay(str(MINI), key="rp-final", mode="assessment")
     _good(rp)
     assert rp.encounter.finished and rp.restart_button.disabled
+    assert "cannot be started again" in rp.restart_button.tooltip  # says why
     before = work.peek("rp-final", "roleplay").data
     rp._ask_restart()
     assert rp.confirm.children == () and "cannot be started again" in rp.message.value

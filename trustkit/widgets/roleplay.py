@@ -500,7 +500,9 @@ class RolePlay(CourseWidget):
         for widget in (self.reply, self.say_button, self.hint_button, self.thought_button):
             widget.disabled = enc.finished
         self.undo_button.disabled = not enc.turns or self.mode != "practice"
-        self.restart_button.disabled = enc.finished and self.mode == "assessment"
+        final = enc.finished and self.mode == "assessment"
+        self.restart_button.disabled = final
+        self.restart_button.tooltip = FINAL if final else "Start this encounter again (asks first)"
         if enc.finished:
             self._render_debrief()
         else:
