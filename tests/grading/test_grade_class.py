@@ -113,8 +113,10 @@ ANSWERS = {
     "stderr": "import sys\nprint('noise', file=sys.stderr)\nanswer = 42\nhalf = 21",
     "spam": "for i in range(20000):\n    print('spam' * 20)\nanswer = 42\nhalf = 21",
     "broken": "BROKEN",  # not a notebook at all
-    # kills the process grading it (the kernel's parent): a crash in the middle of autograde
-    "crash": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nanswer = 42\nhalf = 21",
+    # kills the process grading it (jupyter_client tells every kernel its pid): a crash in the
+    # middle of autograde
+    "crash": "import os, signal\nos.kill(int(os.environ['JPY_PARENT_PID']), signal.SIGKILL)\n"
+    "answer = 42\nhalf = 21",
 }
 EXPECTED = {"full": 5, "partial": 2, "blank": 0, "loop": 0, "stderr": 5, "spam": 5}
 

@@ -19,4 +19,4 @@ from nbgrader.apps.nbgraderapp import NbGrader  # noqa: E402, F401
 from nbgrader.preprocessors import ClearHiddenTests  # noqa: E402, F401
 from pebble.pool.process import worker_process  # noqa: E402, F401
 
-from trustkit.grading import cells, checks, parallel, preprocessors, regrade  # noqa: E402, F401
+from trustkit.grading import cells, checks, kernels, parallel, preprocessors, regrade  # noqa: E402, F401

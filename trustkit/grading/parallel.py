@@ -222,7 +222,7 @@ def _start_worker(root: str, db_url: str | None, env: dict[str, str] | None = No
         from nbgrader.apps import NbGraderAPI
         from nbgrader.apps.nbgraderapp import NbGrader
 
-        from trustkit.grading import regrade
+        from trustkit.grading import kernels, regrade
 
         app = NbGrader()
         app.initialize([])  # reads nbgrader_config.py in the course root
@@ -230,6 +230,8 @@ def _start_worker(root: str, db_url: str | None, env: dict[str, str] | None = No
         config.CourseDirectory.root = root
         if db_url:
             config.CourseDirectory.db_url = db_url
+        kernels.use_worker_execute(config)  # kernels forked from a template, ended at once
+        kernels.start_template()
         api = NbGraderAPI(config=config)
         _WORKER.update(api=api, url=api.coursedir.db_url, layout=regrade.course_layout(root))
     except Exception as exc:  # a broken nbgrader_config.py, most likely: say it, then stop
