@@ -176,6 +176,7 @@ def main() -> int:
     kinds = (KINDS * (args.students // len(KINDS) + 1))[: args.students]
     seq_runs: list[Timing] = []
     par_runs: list[Timing] = []
+    one_runs: list[Timing] = []
     regrades: list[Timing] = []
     seq_grades: list[dict] = []
     par_grades: list[dict] = []
@@ -185,6 +186,8 @@ def main() -> int:
         order = []
         for i in range(max(1, args.repeat)):
             order += ["seq", "par"] if i % 2 == 0 else ["par", "seq"]
+        if args.jobs > 1:
+            order.append("one")  # one worker: what the kernel handling alone gives
         for n, way in enumerate(order):
             course = Path(tmp) / f"{way}-{n}"
             shutil.copytree(base, course)
@@ -195,19 +198,9 @@ def main() -> int:
                 regrades.append(timed([str(bindir / "trustkit"), "regrade", PS], course))
                 seq_grades.append(grades(course))
             else:
-                par_runs.append(
-                    timed(
-                        [
-                            str(bindir / "trustkit"),
-                            "grade",
-                            PS,
-                            "--jobs",
-                            str(args.jobs),
-                            "--quiet",
-                        ],
-                        course,
-                    )
-                )
+                jobs = 1 if way == "one" else args.jobs
+                command = [str(bindir / "trustkit"), "grade", PS, "--jobs", str(jobs), "--quiet"]
+                (one_runs if way == "one" else par_runs).append(timed(command, course))
                 par_grades.append(grades(course))
             shutil.rmtree(course)
     t_seq = min(seq_runs, key=lambda t: t.wall)
@@ -227,7 +220,10 @@ def main() -> int:
     for label, runs in (
         ("nbgrader autograde", seq_runs),
         (f"trustkit grade -j{args.jobs}", par_runs),
+        ("trustkit grade -j1", one_runs),
     ):
+        if not runs:
+            continue
         print(
             f"  {label}: "
             + "; ".join(f"{r.wall:.1f} s wall, {r.cpu:.0f} s CPU, load {r.load:.1f}" for r in runs)
@@ -240,6 +236,13 @@ def main() -> int:
         f"trustkit grade --jobs {args.jobs} (autograde + recomputation): {t_par.wall:.1f} s "
         f"({t_par.wall / args.students:.2f} s/student)"
     )
+    if one_runs:
+        t_one = one_runs[0]
+        print(
+            f"trustkit grade --jobs 1 (one worker: kernels forked from a template and ended at "
+            f"once): {t_one.wall:.1f} s, {t_seq.wall / t_one.wall:.2f}x; the second worker adds "
+            f"{t_one.wall / t_par.wall:.2f}x"
+        )
     speedup = t_seq.wall / t_par.wall
     print(
         f"speed-up: {speedup:.2f}x (goal >= {GOAL}x on 2 cores, on {os.cpu_count()} cores here); "

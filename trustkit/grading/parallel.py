@@ -232,6 +232,11 @@ def _start_worker(root: str, db_url: str | None, env: dict[str, str] | None = No
             config.CourseDirectory.db_url = db_url
         kernels.use_worker_execute(config)  # kernels forked from a template, ended at once
         kernels.start_template()
+        # stopped with the worker (pebble runs multiprocessing's finalizers when it ends one),
+        # so that the template reaps its kernels and their CPU time is counted like a child's
+        from multiprocessing import util
+
+        util.Finalize(None, kernels.TEMPLATE.stop, exitpriority=10)
         api = NbGraderAPI(config=config)
         _WORKER.update(api=api, url=api.coursedir.db_url, layout=regrade.course_layout(root))
     except Exception as exc:  # a broken nbgrader_config.py, most likely: say it, then stop
