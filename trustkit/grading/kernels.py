@@ -1,22 +1,29 @@
-"""How ``trustkit grade``'s workers run a student's kernel: nbgrader's Execute, ended quickly.
+"""How ``trustkit grade``'s workers run a student's kernel: nbgrader's Execute, made quicker.
 
-nbgrader executes each submission in a fresh kernel through nbclient, and then shuts that kernel
-down *gracefully*: a shutdown request, the kernel's own exit handlers (history, comms, atexit),
-and a check every 100 ms whether the process has gone. For grading that is waiting for nothing:
-every output the grade is made from has already arrived (nbclient waits for each cell's idle
-status). A worker therefore uses :class:`WorkerExecute`, nbgrader's own ``Execute`` with two
-changes only:
+nbgrader executes each submission in a fresh kernel through nbclient. Per student, on ps01, much
+of what that costs is not the student's notebook: a new Python process imports IPython's kernel
+(about 0.4 s of CPU), the client's first connection attempts fail until the kernel has bound its
+ports and zmq retries only every 100 ms, jupyter_client then waits for 200 ms of silence from
+the kernel before calling it ready, and at the end the kernel is shut down *gracefully* (its exit
+handlers, and a check every 100 ms whether it has gone: 0.3 s). A worker uses
+:class:`WorkerExecute`, nbgrader's own ``Execute`` with these changes only:
 
-- the kernel is ended at once when the notebook has run (``shutdown_kernel = "immediate"``: its
-  process group gets SIGKILL, which also ends anything the student's code left running);
-- the wait for the process to go checks every 5 ms instead of every 100 ms
-  (:class:`QuickKernelManager`).
+- the kernel is forked from the worker's template (:mod:`trustkit.grading._zygote`, a process
+  that has imported IPython's kernel and never runs a student's code) into what ``python -m
+  ipykernel_launcher`` would have started: its own session, the working directory and
+  environment jupyter_client gives it, fresh random state; whenever the template cannot (it died,
+  another interpreter or kernel is asked for, no ``fork``), the kernel is launched as usual;
+- the client retries a connection every 5 ms, and takes the kernel as ready after 30 ms of quiet
+  (nbclient ignores any message that is not a reply to its own requests);
+- the kernel is ended at once after the last cell (``shutdown_kernel = "immediate"``: its process
+  group gets SIGKILL, which also ends anything the student's code left running), and the wait for
+  it checks every 5 ms.
 
-Measured on ps01 (one worker, in-process): the shutdown drops from 0.30 s to about 0.02 s per
-student and the kernel saves about 0.25 s of CPU (``benchmarks/grade_class.py`` prints the
-class figure). Grades cannot change: nothing the grade reads is produced after the last cell.
-Everything else (timeouts, interrupts, the cell budget, the course's configuration of
-``Execute``) is nbgrader's, and a course configuration that lists no ``Execute`` is left as is.
+Grades cannot change: every output the grade is read from has arrived before the kernel ends
+(nbclient waits for each cell's idle status), and ``benchmarks/grade_class.py`` checks every
+cell's grade against ``nbgrader autograde``'s. Timeouts, interrupts, the cell budget and the
+course's other ``Execute`` settings are nbgrader's; a course configuration whose autograde steps
+have no ``Execute`` is left as it is.
 """
 
 from __future__ import annotations
@@ -109,6 +116,9 @@ class KernelTemplate:
     def start(self) -> None:
         if self.proc is not None or self.broken:
             return
+        if not hasattr(os, "fork"):  # Windows: kernels are launched as usual
+            self.broken = True
+            return
         read, write = os.pipe()
         try:
             self.proc = subprocess.Popen(
@@ -116,7 +126,7 @@ class KernelTemplate:
                 stdin=subprocess.PIPE,
                 pass_fds=(write,),
             )
-        except OSError:
+        except (OSError, ValueError):
             self.broken = True
             os.close(read)
             return

@@ -7,7 +7,9 @@ the very code path ``nbgrader autograde`` runs, so the grades are nbgrader's own
 fork from a server process that imported nbgrader once (``forkserver`` with
 :data:`PRELOAD`), each builds its ``NbGraderAPI`` once (:func:`_start_worker`), and this process
 never imports nbgrader: its gradebook questions are pool tasks too. So a class run costs no more
-imports than one ``nbgrader autograde``. The parent:
+imports than one ``nbgrader autograde``. Each worker runs its students' kernels through
+:mod:`trustkit.grading.kernels`: nbgrader's Execute, with each kernel forked from a template
+that imported IPython once, and ended as soon as its last cell has run. The parent:
 
 - hands one student at a time to each idle worker (``jobs`` workers, default: the CPU count),
   the biggest submissions first;
@@ -236,12 +238,24 @@ def _start_worker(root: str, db_url: str | None, env: dict[str, str] | None = No
         # so that the template reaps its kernels and their CPU time is counted like a child's
         from multiprocessing import util
 
-        util.Finalize(None, kernels.TEMPLATE.stop, exitpriority=10)
+        util.Finalize(None, _stop_template, exitpriority=10)
         api = NbGraderAPI(config=config)
         _WORKER.update(api=api, url=api.coursedir.db_url, layout=regrade.course_layout(root))
     except Exception as exc:  # a broken nbgrader_config.py, most likely: say it, then stop
         config_file = Path(root) / "nbgrader_config.py"
         _WORKER["error"] = f"{config_file}: cannot be read ({_first_line(exc)})."
+
+
+def _stop_template() -> None:
+    """Stop this worker's kernel template, and wait for it: pebble may end a worker twice
+    (its channel closes, then SIGTERM), and the second must not cut the wait short."""
+    import signal
+
+    from trustkit.grading import kernels
+
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    kernels.TEMPLATE.stop()
 
 
 def _ask_gradebook(kind: str, assignment: str, *args: Any) -> tuple[str, Any]:
