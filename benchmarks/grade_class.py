@@ -8,7 +8,9 @@ One copy is graded with nbgrader's own sequential command followed by `trustkit 
 grades to compare with), another with `trustkit grade --jobs 2` (autograde and recomputation
 together). It checks that every cell's grade is identical and prints the speed-up of `trustkit
 grade` (recomputation included) over the sequential `nbgrader autograde` (goal: >= 1.85x on 2
-cores), and what plain nbgrader would have let the forgers keep.
+cores), and what plain nbgrader would have let the forgers keep. A last run with `--jobs 1`
+splits the figure: what one worker gains over nbgrader's loop (kernels forked from a template,
+ready and ended without idle waits: trustkit.grading.kernels) and what the second worker adds.
 """
 
 from __future__ import annotations

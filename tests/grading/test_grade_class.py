@@ -228,6 +228,31 @@ def test_a_hanging_student_is_stopped(tmp_path: Path) -> None:
     status = {r.student: r for r in run.results}
     assert status["a"].status == "failed" and "longer than 15 s" in status["a"].message
     assert status["b"].status == "graded" and status["b"].score == 5.0
+    # and the hanging kernel is gone with its worker (the kernel template ends it)
+    assert _kernels_in(course) == []
+
+
+def _kernels_in(course: Path, seconds: float = 10.0) -> list[int]:
+    """Processes still running in a folder of ``course`` after ``seconds`` (Linux's /proc)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return []
+    end = time.monotonic() + seconds
+    while True:
+        alive = []
+        for entry in proc.iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                cwd = Path(os.readlink(entry / "cwd"))
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if state != "Z" and cwd.is_relative_to(course.resolve() / "autograded"):
+                alive.append(int(entry.name))
+        if not alive or time.monotonic() > end:
+            return alive
+        time.sleep(0.1)
 
 
 def test_usage_errors(course: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

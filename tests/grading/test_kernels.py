@@ -70,15 +70,18 @@ async def _run(code: str, cwd: Path, *, interrupt_after: float | None = None) ->
         await kc.wait_for_ready(timeout=60)
         out: list[str] = []
         errors: list[str] = []
+        printed = asyncio.Event()
 
         def hook(msg: dict) -> None:
             if msg["msg_type"] == "stream":
                 out.append(msg["content"]["text"])
+                printed.set()
             elif msg["msg_type"] == "error":
                 errors.append(msg["content"]["ename"])
 
         run = asyncio.ensure_future(kc.execute_interactive(code, timeout=60, output_hook=hook))
-        if interrupt_after is not None:
+        if interrupt_after is not None:  # once the cell has printed, it is running
+            await asyncio.wait_for(printed.wait(), timeout=60)
             await asyncio.sleep(interrupt_after)
             await km.interrupt_kernel()
         await run
@@ -116,9 +119,14 @@ def test_a_forked_kernel_is_what_the_launcher_would_start(template, tmp_path: Pa
 
 def test_a_forked_kernel_can_be_interrupted(template, tmp_path: Path) -> None:
     out, errors, _pid, forked = asyncio.run(
-        _run("import time\ntime.sleep(30)", tmp_path, interrupt_after=1.0)
+        _run(
+            "import time\nprint('sleeping', flush=True)\ntime.sleep(30)",
+            tmp_path,
+            interrupt_after=0.2,
+        )
     )
     assert forked
+    assert out == "sleeping\n"
     assert errors == ["KeyboardInterrupt"]
 
 
