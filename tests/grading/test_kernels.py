@@ -139,14 +139,31 @@ def test_without_a_template_the_kernel_is_launched_as_usual(template, tmp_path: 
     assert _gone(pid)
 
 
-def test_an_answer_for_someone_else_is_not_taken(template, tmp_path: Path) -> None:
-    """A kernel could write to the template's stdin (same user): an answer whose token is not
+def test_an_answer_for_someone_else_is_not_taken(
+    template, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kernel could write to the template's pipes (same user): an answer whose token is not
     the request's makes the worker stop using the template, not adopt a stranger's pid."""
     fake = {"pid": os.getpid(), "id": "someone-else"}
-    template.answers.readline = lambda: json.dumps(fake) + "\n"  # type: ignore[method-assign]
+    monkeypatch.setattr(template, "_answer", lambda: (json.dumps(fake) + "\n").encode())
     out, _errors, pid, forked = asyncio.run(_run(PROBE, tmp_path))
     assert not forked and template.broken
     assert pid != os.getpid() and json.loads(out)["pid"] == pid
+
+
+def test_a_stopped_template_does_not_hold_up_the_next_student(
+    template, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A student's code can stop its parent, the template (SIGSTOP): the next kernel is then
+    launched the usual way after ANSWER_SECONDS, not never."""
+    monkeypatch.setattr(template, "ANSWER_SECONDS", 1.0)
+    os.kill(template.proc.pid, signal.SIGSTOP)
+    t0 = time.monotonic()
+    out, _errors, pid, forked = asyncio.run(_run(PROBE, tmp_path))
+    assert time.monotonic() - t0 < 50
+    assert not forked and template.broken
+    assert json.loads(out)["pid"] == pid
+    assert template.proc.wait(timeout=10) == -signal.SIGKILL
 
 
 def test_the_template_ends_its_kernels_when_its_worker_goes(template, tmp_path: Path) -> None:

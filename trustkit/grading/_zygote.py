@@ -1,14 +1,15 @@
 """A kernel template for ``trustkit grade``'s workers: forks students' IPython kernels.
 
-Run as ``python -m trustkit.grading._zygote FD`` by a worker (:mod:`trustkit.grading.kernels`).
-It imports the IPython kernel once, then reads one request per line on stdin, a JSON object
-``{"argv": [...], "cwd": ..., "env": {...}}`` holding the arguments ``python -m
-ipykernel_launcher`` would get, forks, and answers ``{"pid": N}`` (or ``{"error": ...}``) on
-the pipe ``FD``. The child becomes what that command would have started: its own session (process group),
-that working directory and environment, stdin closed, stdout and stderr those this process was
-given, fresh random state, SIGCHLD and SIGINT as a new process has them, and then the kernel
-app's own ``launch_new_instance``. It never runs a student's code itself, so every kernel starts
-from the same clean state; it only saves each kernel the seconds of importing IPython.
+A worker runs this file as a script, ``python .../_zygote.py FD``
+(:class:`trustkit.grading.kernels.KernelTemplate`). It imports the IPython kernel once, then
+reads one request per line on stdin, a JSON object ``{"id": ..., "argv": [...], "cwd": ...,
+"env": {...}}`` holding the arguments ``python -m ipykernel_launcher`` would get, forks, and
+answers ``{"pid": N, "id": ...}`` (or ``{"error": ...}``) on the pipe ``FD``. The child becomes
+what that command would have started: its own session (process group), that working directory
+and environment, stdin on /dev/null, the stdout and stderr this process was given, fresh random
+state, SIGINT as a new process has it, and then the kernel app's own ``launch_new_instance``.
+This process never runs a student's code, so every kernel starts from the same clean state; it
+only saves each kernel the time of importing IPython.
 
 It reaps the kernels it forked, and when stdin closes (its worker has gone, stopped for a
 hanging student, say) it kills those still running, as their worker no longer can.

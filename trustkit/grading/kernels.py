@@ -106,10 +106,13 @@ class KernelTemplate:
     cannot (the template failed or died), and the caller launches the kernel the usual way."""
 
     LAUNCHER = ["-m", "ipykernel_launcher"]
+    ANSWER_SECONDS = 10.0
+    """How long a fork may take before the template counts as broken (a student's code could
+    stop it with SIGSTOP; the next student must not wait for it)."""
 
     def __init__(self) -> None:
         self.proc: subprocess.Popen | None = None
-        self.answers: Any = None
+        self.answers: int | None = None  # the read end of the answer pipe
         self.broken = False
         self.requests = 0
 
@@ -132,7 +135,7 @@ class KernelTemplate:
             return
         finally:
             os.close(write)
-        self.answers = os.fdopen(read, "r", encoding="utf-8")
+        self.answers = read
 
     def fits(self, cmd: list[str]) -> bool:
         """``cmd`` is this interpreter's ``python -m ipykernel_launcher ...``."""
@@ -155,13 +158,32 @@ class KernelTemplate:
             assert self.proc.stdin is not None
             self.proc.stdin.write((json.dumps(request) + "\n").encode("utf-8"))
             self.proc.stdin.flush()
-            answer = json.loads(self.answers.readline() or "{}")
+            answer = json.loads(self._answer() or "{}")
         except (OSError, ValueError):
             answer = {}
-        if not isinstance(answer.get("pid"), int) or answer.get("id") != token:
+        if not isinstance(answer, dict) or answer.get("id") != token:
+            answer = {}
+        if not isinstance(answer.get("pid"), int):
             self.broken = True
+            self.proc.kill()  # stopped or confused: it forks no more kernels
             return None
         return answer["pid"]
+
+    def _answer(self) -> bytes:
+        """One line from the template within ``ANSWER_SECONDS``; empty if none, or more."""
+        assert self.answers is not None
+        deadline = time.monotonic() + self.ANSWER_SECONDS
+        got = b""
+        while not got.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([self.answers], [], [], max(0.0, left))
+            if not ready:
+                return b""
+            chunk = os.read(self.answers, 65536)
+            if not chunk:
+                return b""
+            got += chunk
+        return got if got.count(b"\n") == 1 else b""
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -171,6 +193,10 @@ class KernelTemplate:
                 self.proc.wait(timeout=2)
             except (OSError, subprocess.TimeoutExpired):
                 self.proc.kill()
+                self.proc.wait()
+        if self.answers is not None:
+            os.close(self.answers)
+            self.answers = None
         self.proc = None
 
 
