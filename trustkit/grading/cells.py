@@ -358,6 +358,26 @@ class RoleplayResult:
         return sum(self.weights.get(c, 0.0) * v for c, v in self.credit.items()) / total
 
 
+def _saved(res: Any, key: str, kind: str, base: str | Path | None, what: str, todo: str) -> Any:
+    """The saved ``kind`` work under ``key`` (its data), or None with ``res``'s status and
+    message saying why there is none: missing (with what to do) or unreadable (and where)."""
+    try:
+        loaded = work.peek(key, kind, _base(base))
+    except Exception as exc:
+        res.message = f"the saved {what} cannot be found ({exc})"
+        return None
+    if loaded.data is None:
+        missing = loaded.message and "missing" in loaded.message
+        res.status = "missing" if missing else "unreadable"
+        res.message = (
+            f"no saved {what}: {todo}"
+            if missing
+            else f"the saved {what} file {(loaded.message or 'cannot be read').rstrip('.')}"
+        )
+        return None
+    return loaded.data
+
+
 @quiet
 def roleplay_result(
     key: str,
@@ -377,21 +397,10 @@ def roleplay_result(
 
     weights = criteria_weights(criteria)
     res = RoleplayResult(key, scenario_id, "missing", "", weights=weights)
-    try:
-        loaded = work.peek(key, "roleplay", _base(base))
-    except Exception as exc:
-        res.message = f"the saved role-play cannot be found ({exc})"
+    data = _saved(res, key, "roleplay", base, "role-play", "play it in the role-play above")
+    if data is None:
         return res
-    if loaded.data is None:
-        missing = loaded.message and "missing" in loaded.message
-        res.status = "missing" if missing else "unreadable"
-        res.message = (
-            "no saved role-play: play it in the role-play above"
-            if missing
-            else f"the saved role-play file {(loaded.message or 'cannot be read').rstrip('.')}"
-        )
-        return res
-    transcript = loaded.data.get("transcript")
+    transcript = data.get("transcript")
     if isinstance(transcript, dict) and transcript.get("schema_version") == 1:
         res.status = "unreproducible"
         res.message = (
@@ -421,7 +430,7 @@ def roleplay_result(
     res.status = "ok"
     res.encounter = enc
     res.turns = len(enc.turns)
-    res.attempt, res.earlier = _attempts(loaded.data)
+    res.attempt, res.earlier = _attempts(data)
     res.finished = enc.finished
     res.credit, res.notes = criteria_credit(enc, weights)
     res.message = "; ".join(res.notes[c] for c in res.credit)
@@ -592,21 +601,10 @@ def ratings_result(
         res.status = "no-reference"
         res.message = "none of these items has a reference rating"
         return res
-    try:
-        loaded = work.peek(key, "ratings", _base(base))
-    except Exception as exc:
-        res.message = f"the saved ratings cannot be found ({exc})"
+    data = _saved(res, key, "ratings", base, "ratings", "rate the replies in the panel above")
+    if data is None:
         return res
-    if loaded.data is None:
-        missing = loaded.message and "missing" in loaded.message
-        res.status = "missing" if missing else "unreadable"
-        res.message = (
-            "no saved ratings: rate the replies in the panel above"
-            if missing
-            else f"the saved ratings file {(loaded.message or 'cannot be read').rstrip('.')}"
-        )
-        return res
-    given = loaded.data.get("ratings")
+    given = data.get("ratings")
     given = given if isinstance(given, dict) else {}
     res.status = "ok"
     for item_id, name in pairs:
