@@ -248,7 +248,8 @@ class QuickKernelManager(AsyncKernelManager):
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
         provisioner = self.provisioner
-        if type(provisioner) is LocalProvisioner and TEMPLATE.fits(kernel_cmd):
+        redirected = any(kw.get(name) is not None for name in ("stdin", "stdout", "stderr"))
+        if type(provisioner) is LocalProvisioner and TEMPLATE.fits(kernel_cmd) and not redirected:
             cwd = str(kw.get("cwd") or os.getcwd())
             env = dict(kw.get("env") or os.environ)
             env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launcher sets it
@@ -267,7 +268,8 @@ class QuickKernelManager(AsyncKernelManager):
 
 
 class WorkerExecute(Execute):
-    """nbgrader's Execute, ending the kernel at once after the last cell (module doc)."""
+    """nbgrader's Execute, with kernels from :class:`QuickKernelManager` (forked from the
+    template, ready without idle waits) ended at once after the last cell (module doc)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("kernel_manager_class", QuickKernelManager)
