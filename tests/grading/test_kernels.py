@@ -12,8 +12,10 @@ import asyncio
 import json
 import os
 import signal
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,6 +32,25 @@ PROBE = (
     " 'grading_dir': any(p.endswith(os.path.join('trustkit', 'grading')) for p in sys.path),"
     " 'sigchld': str(__import__('signal').getsignal(__import__('signal').SIGCHLD))}))"
 )
+
+
+def _arun(coro: Any) -> Any:
+    """Run ``coro`` on a loop of its own, in a thread: an earlier test of the suite (a browser
+    test's sync API) may have left this thread with a running loop."""
+    out: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            out["value"] = asyncio.run(coro)
+        except BaseException as exc:  # re-raised in the test's thread
+            out["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
 
 
 def _gone(pid: int, seconds: float = 10.0) -> bool:
@@ -96,11 +117,11 @@ async def _run(code: str, cwd: Path, *, interrupt_after: float | None = None) ->
 def test_a_forked_kernel_is_what_the_launcher_would_start(template, tmp_path: Path) -> None:
     for name in "abc":
         (tmp_path / name).mkdir()
-    first = asyncio.run(_run(PROBE, tmp_path / "a"))
-    second = asyncio.run(_run(PROBE, tmp_path / "b"))
+    first = _arun(_run(PROBE, tmp_path / "a"))
+    second = _arun(_run(PROBE, tmp_path / "b"))
     assert first[3] and second[3], "both kernels came from the template"
     template.broken = True
-    launched = asyncio.run(_run(PROBE, tmp_path / "c"))
+    launched = _arun(_run(PROBE, tmp_path / "c"))
     assert not launched[3], "launched the usual way"
     a, b, c = (json.loads(r[0]) for r in (first, second, launched))
     same = ("path", "argv0", "sigchld", "trustkit", "grading_dir")
@@ -118,7 +139,7 @@ def test_a_forked_kernel_is_what_the_launcher_would_start(template, tmp_path: Pa
 
 
 def test_a_forked_kernel_can_be_interrupted(template, tmp_path: Path) -> None:
-    out, errors, _pid, forked = asyncio.run(
+    out, errors, _pid, forked = _arun(
         _run(
             "import time\nprint('sleeping', flush=True)\ntime.sleep(30)",
             tmp_path,
@@ -133,7 +154,7 @@ def test_a_forked_kernel_can_be_interrupted(template, tmp_path: Path) -> None:
 def test_without_a_template_the_kernel_is_launched_as_usual(template, tmp_path: Path) -> None:
     template.proc.kill()
     template.proc.wait()
-    out, _errors, pid, forked = asyncio.run(_run(PROBE, tmp_path))
+    out, _errors, pid, forked = _arun(_run(PROBE, tmp_path))
     assert not forked and template.broken
     assert json.loads(out)["pid"] == pid
     assert _gone(pid)
@@ -146,7 +167,7 @@ def test_an_answer_for_someone_else_is_not_taken(
     the request's makes the worker stop using the template, not adopt a stranger's pid."""
     fake = {"pid": os.getpid(), "id": "someone-else"}
     monkeypatch.setattr(template, "_answer", lambda: (json.dumps(fake) + "\n").encode())
-    out, _errors, pid, forked = asyncio.run(_run(PROBE, tmp_path))
+    out, _errors, pid, forked = _arun(_run(PROBE, tmp_path))
     assert not forked and template.broken
     assert pid != os.getpid() and json.loads(out)["pid"] == pid
 
@@ -159,7 +180,7 @@ def test_a_stopped_template_does_not_hold_up_the_next_student(
     monkeypatch.setattr(template, "ANSWER_SECONDS", 1.0)
     os.kill(template.proc.pid, signal.SIGSTOP)
     t0 = time.monotonic()
-    out, _errors, pid, forked = asyncio.run(_run(PROBE, tmp_path))
+    out, _errors, pid, forked = _arun(_run(PROBE, tmp_path))
     assert time.monotonic() - t0 < 50
     assert not forked and template.broken
     assert json.loads(out)["pid"] == pid
@@ -175,7 +196,7 @@ def test_the_template_ends_its_kernels_when_its_worker_goes(template, tmp_path: 
         await km.start_kernel(cwd=str(tmp_path))
         return km.provisioner.pid
 
-    pid = asyncio.run(start())
+    pid = _arun(start())
     assert isinstance(km.provisioner.process, kernels.ForkedKernel)
     os.kill(pid, 0)
     template.proc.stdin.close()
