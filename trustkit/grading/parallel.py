@@ -234,11 +234,7 @@ def _start_worker(root: str, db_url: str | None, env: dict[str, str] | None = No
             config.CourseDirectory.db_url = db_url
         kernels.use_worker_execute(config)  # kernels forked from a template, ended at once
         kernels.start_template()
-        # stopped with the worker (pebble runs multiprocessing's finalizers when it ends one),
-        # so that the template reaps its kernels and their CPU time is counted like a child's
-        from multiprocessing import util
-
-        util.Finalize(None, _stop_template, exitpriority=10)
+        _stop_template_on_exit()
         api = NbGraderAPI(config=config)
         _WORKER.update(api=api, url=api.coursedir.db_url, layout=regrade.course_layout(root))
     except Exception as exc:  # a broken nbgrader_config.py, most likely: say it, then stop
@@ -247,8 +243,8 @@ def _start_worker(root: str, db_url: str | None, env: dict[str, str] | None = No
 
 
 def _stop_template() -> None:
-    """Stop this worker's kernel template, and wait for it: pebble may end a worker twice
-    (its channel closes, then SIGTERM), and the second must not cut the wait short."""
+    """Stop this worker's kernel template and wait for it (it reaps its kernels first, so
+    their CPU time is counted like any child's), with SIGTERM held off meanwhile."""
     import signal
 
     from trustkit.grading import kernels
@@ -256,6 +252,25 @@ def _stop_template() -> None:
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
     kernels.TEMPLATE.stop()
+
+
+def _stop_template_on_exit() -> None:
+    """However pebble ends this worker, the template goes first: at a normal end (its channel
+    closed: multiprocessing's finalizers) and on SIGTERM (the pool stopping, or a student over
+    time), which may also come in the middle of the first, whose own exit it would cut short."""
+    import signal
+    from multiprocessing import util
+
+    util.Finalize(None, _stop_template, exitpriority=10)
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def on_term(signum: int, frame: Any) -> None:
+        _stop_template()
+        if callable(previous):
+            previous(signum, frame)
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_term)
 
 
 def _ask_gradebook(kind: str, assignment: str, *args: Any) -> tuple[str, Any]:
